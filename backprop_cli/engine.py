@@ -1,0 +1,141 @@
+"""The forward and reverse passes, generic over the op table.
+
+Every failure of float64 arithmetic (a domain error, division by zero, overflow, an infinite or
+undefined gradient) stops with a :class:`MathError` that names the subexpression and its values:
+nothing turns silently into NaN or infinity.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from .errors import InputError, MathError
+from .graph import Graph
+from .ops import OPS, OVERFLOW
+
+_ORDINALS = ("first", "second", "third")
+
+
+@dataclass(slots=True)
+class Evaluation:
+    """A graph with its forward values, local gradients and gradients of the output."""
+
+    graph: Graph
+    values: list[float]
+    local: list[tuple[float | None, ...]]
+    """``local[i][k]`` is ∂node_i/∂(its k-th input); None towards a constant."""
+    grads: list[float | None]
+    """∂output/∂node; None for constants."""
+
+    @property
+    def value(self) -> float:
+        return self.values[-1]
+
+    def input_grads(self) -> dict[str, float]:
+        """∂output/∂input for every input, in order of first use."""
+        return {name: self.grads[i] or 0.0 for name, i in self.graph.inputs.items()}
+
+
+def bind_inputs(graph: Graph, given: Mapping[str, float]) -> tuple[dict[str, float], list[str]]:
+    """Match given values to the graph's inputs: raise if any is missing, warn of unused ones."""
+    missing = [name for name in graph.inputs if name not in given]
+    if missing:
+        options = " ".join(f"-{name} VALUE" for name in missing)
+        plural = "s" if len(missing) > 1 else ""
+        raise InputError(f"missing value{plural} for {', '.join(missing)} (give {options})")
+    warnings = []
+    assigned = {name for name, op in zip(graph.names, graph.ops) if name and op != "var"}
+    for name in given:
+        if name not in graph.inputs:
+            if name in assigned:
+                raise InputError(f"'{name}' is assigned in the expression, so it is not an input")
+            warnings.append(f"'{name}' is not used by the expression; its value is ignored")
+    return {name: given[name] for name in graph.inputs}, warnings
+
+
+def _describe(graph: Graph, i: int, values: list[float]) -> str:
+    """"where a = 1, b = 2" for node i's inputs, named by their source text."""
+    parts = [f"{graph.expr(j)} = {values[j]!r}" for j in graph.args[i]]
+    return "; ".join(parts)
+
+
+def forward(graph: Graph, inputs: Mapping[str, float]) -> list[float]:
+    """Every node's value, in evaluation order."""
+    values: list[float] = []
+    ops, args, consts, names = graph.ops, graph.args, graph.consts, graph.names
+    for i in range(len(ops)):
+        op = OPS[ops[i]]
+        if op.arity == 0:
+            const = consts[i]
+            values.append(inputs[names[i] or ""] if const is None else const)
+            continue
+        xs = [values[j] for j in args[i]]
+        try:
+            out = op.forward(*xs)
+            failed = not math.isfinite(out)
+        except (ArithmeticError, ValueError):
+            failed = True
+        if failed:
+            why = op.explain(*xs) if op.explain else OVERFLOW
+            where = _describe(graph, i, values)
+            raise MathError(f"{why}: {graph.expr(i)} where {where}", graph.source, graph.spans[i])
+        values.append(out)
+    return values
+
+
+def local_gradients(graph: Graph, values: list[float]) -> list[tuple[float | None, ...]]:
+    """∂node/∂input for each node's inputs that need a gradient (None towards constants)."""
+    result: list[tuple[float | None, ...]] = []
+    needs = graph.needs_grad
+    for i, (name, args) in enumerate(zip(graph.ops, graph.args)):
+        op = OPS[name]
+        xs = [values[j] for j in args]
+        row: list[float | None] = []
+        for k, j in enumerate(args):
+            if not needs[j]:
+                row.append(None)
+                continue
+            try:
+                d = op.local[k](*xs, values[i])
+                ok = math.isfinite(d)
+            except (ArithmeticError, ValueError):
+                ok = False
+            if not ok:
+                which = f" with respect to its {_ORDINALS[k]} input" if len(args) > 1 else ""
+                raise MathError(
+                    f"the gradient of {graph.expr(i)}{which} is infinite or undefined "
+                    f"where {_describe(graph, i, values)}",
+                    graph.source,
+                    graph.spans[i],
+                )
+            row.append(d)
+        result.append(tuple(row))
+    return result
+
+
+def backward(graph: Graph, local: list[tuple[float | None, ...]]) -> list[float | None]:
+    """Reverse pass: from ∂out/∂out = 1, add upstream × local into each input, last node first."""
+    needs = graph.needs_grad
+    grads = [0.0] * len(graph)
+    grads[-1] = 1.0
+    for i in range(len(graph) - 1, -1, -1):
+        for j, d in zip(graph.args[i], local[i]):
+            if d is not None:
+                grads[j] += grads[i] * d
+    for i, g in enumerate(grads):
+        if not math.isfinite(g):
+            raise MathError(
+                f"the gradient of the output with respect to {graph.expr(i)} overflows",
+                graph.source,
+                graph.spans[i],
+            )
+    return [g if needs[i] else None for i, g in enumerate(grads)]
+
+
+def evaluate(graph: Graph, inputs: Mapping[str, float]) -> Evaluation:
+    """Forward pass, local gradients and reverse pass."""
+    values = forward(graph, inputs)
+    local = local_gradients(graph, values)
+    return Evaluation(graph, values, local, backward(graph, local))

@@ -1,0 +1,116 @@
+"""The errors a user can meet, each with its kind, exit code and place in the source."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from typing import Any
+
+EXIT_OK = 0
+EXIT_MATH = 1
+EXIT_USAGE = 2
+EXIT_CHECK_FAILED = 3
+EXIT_INTERNAL = 70
+
+
+class BackpropError(Exception):
+    """An error with a stable ``kind`` for JSON, an exit code and, where known, a source span."""
+
+    kind = "usage"
+    exit_code = EXIT_USAGE
+
+    def __init__(
+        self,
+        message: str,
+        source: str | None = None,
+        span: tuple[int, int] | None = None,
+        *,
+        kind: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.source = source
+        self.span = span
+        if kind is not None:
+            self.kind = kind
+
+    @property
+    def position(self) -> tuple[int, int] | None:
+        """1-based (line, column) of the span's start, if the error has one."""
+        if self.source is None or self.span is None:
+            return None
+        return line_column(self.source, self.span[0])
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``error`` object of the JSON output."""
+        pos = self.position
+        return {
+            "kind": self.kind,
+            "message": self.message,
+            "line": pos[0] if pos else None,
+            "column": pos[1] if pos else None,
+        }
+
+    def excerpt(self) -> str:
+        """The source line with a caret under the span (``^~~~``), or "" without a span."""
+        if self.source is None or self.span is None:
+            return ""
+        start, end = self.span
+        line_start = self.source.rfind("\n", 0, start) + 1
+        line_end = self.source.find("\n", start)
+        if line_end == -1:
+            line_end = len(self.source)
+        line = self.source[line_start:line_end].replace("\t", " ")
+        col = start - line_start
+        width = max(1, min(end, line_end) - start)
+        # Keep very long lines readable: show a window around the error.
+        if len(line) > 100:
+            lo = max(0, col - 40)
+            hi = min(len(line), col + max(width, 1) + 40)
+            prefix = "…" if lo > 0 else ""
+            suffix = "…" if hi < len(line) else ""
+            line = prefix + line[lo:hi] + suffix
+            col = col - lo + len(prefix)
+            width = min(width, hi - (start - line_start))
+        return f"  {line}\n  {' ' * col}^{'~' * (width - 1)}"
+
+
+class ExpressionError(BackpropError):
+    """A bad expression: syntax, names, functions (exit 2)."""
+
+    kind = "syntax"
+
+
+class InputError(BackpropError):
+    """Bad or missing input values (exit 2)."""
+
+    kind = "value"
+
+
+class MathError(BackpropError):
+    """A math error during the forward or reverse pass (exit 1)."""
+
+    kind = "math"
+    exit_code = EXIT_MATH
+
+
+def line_column(source: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of a character offset."""
+    line = source.count("\n", 0, offset) + 1
+    col = offset - (source.rfind("\n", 0, offset) + 1) + 1
+    return line, col
+
+
+def line_starts(source: str) -> list[int]:
+    """Offsets where each line starts, for many look-ups of the same source."""
+    starts = [0]
+    pos = source.find("\n")
+    while pos != -1:
+        starts.append(pos + 1)
+        pos = source.find("\n", pos + 1)
+    return starts
+
+
+def fast_line_column(starts: list[int], offset: int) -> tuple[int, int]:
+    """Like :func:`line_column`, given :func:`line_starts` of the source."""
+    i = bisect_right(starts, offset) - 1
+    return i + 1, offset - starts[i] + 1

@@ -1,0 +1,171 @@
+"""The computational graph: nodes in evaluation order, each after its inputs, the output last.
+
+A graph is plain data (lists indexed by node id), so that it can be cached and so that every pass
+over it is a loop, never a recursion.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .ops import OPS
+
+EXPR_MAX = 80
+"""Longer source texts are shortened in the middle with an ellipsis."""
+
+OUTPUT_LABEL = "f"
+"""The output's label when the program does not name it."""
+
+
+@dataclass(slots=True)
+class Graph:
+    """Nodes as parallel lists; node ``i`` only reads nodes ``< i``."""
+
+    source: str
+    ops: list[str]
+    args: list[tuple[int, ...]]
+    names: list[str | None]
+    """A variable's or a named intermediate's name; None for other nodes."""
+    consts: list[float | None]
+    """The value of a constant leaf; None for other nodes."""
+    spans: list[tuple[int, int]]
+    """Start and end offsets of each node's source text."""
+    labels: list[str]
+    """Unique labels: names where given, generated (t1, c1, f) elsewhere."""
+    warnings: list[str] = field(default_factory=list)
+    needs_grad: list[bool] = field(init=False)
+    """True where the node depends on an input (constants have no gradient)."""
+    inputs: dict[str, int] = field(init=False)
+    """Input name -> node id, in order of first use."""
+
+    def __post_init__(self) -> None:
+        needs: list[bool] = []
+        inputs: dict[str, int] = {}
+        for i, (op, args) in enumerate(zip(self.ops, self.args)):
+            if op == "var":
+                inputs[self.names[i] or ""] = i
+                needs.append(True)
+            else:
+                needs.append(any(needs[j] for j in args))
+        self.needs_grad = needs
+        self.inputs = inputs
+
+    def __len__(self) -> int:
+        return len(self.ops)
+
+    @property
+    def output(self) -> int:
+        """The output node's id (always the last)."""
+        return len(self.ops) - 1
+
+    def expr(self, i: int) -> str:
+        """The source text of node ``i``, shortened if long (see :func:`source_text`)."""
+        return source_text(self.source, self.spans[i])
+
+    def to_data(self) -> tuple[object, ...]:
+        """A tuple of builtins, for the cache (see :func:`from_data`)."""
+        return (
+            self.source,
+            self.ops,
+            self.args,
+            self.names,
+            self.consts,
+            self.spans,
+            self.labels,
+            self.warnings,
+        )
+
+    @classmethod
+    def from_data(cls, data: tuple[object, ...]) -> Graph:
+        """Rebuild a graph from :meth:`to_data`."""
+        return cls(*data)  # type: ignore[arg-type]
+
+
+def finish(
+    source: str,
+    ops: list[str],
+    args: list[tuple[int, ...]],
+    names: list[str | None],
+    consts: list[float | None],
+    spans: list[tuple[int, int]],
+    output: int,
+    statement_names: list[tuple[str | None, int, tuple[int, int]]],
+) -> Graph:
+    """Keep the nodes the output depends on, renumbered in order, and label them.
+
+    ``statement_names`` lists each statement's (assigned name or None, root node, span), so that
+    statements the output does not use can be reported.
+    """
+    live = [False] * len(ops)
+    live[output] = True
+    for i in range(output, -1, -1):
+        if live[i]:
+            for j in args[i]:
+                live[j] = True
+
+    warnings = []
+    for name, node, _ in statement_names[:-1]:
+        if not live[node]:
+            what = f"'{name}' is assigned but" if name else "a statement is"
+            warnings.append(f"{what} not used by the output (the last statement)")
+
+    new_id: dict[int, int] = {}
+    keep = [i for i in range(output + 1) if live[i]]
+    for i in keep:
+        new_id[i] = len(new_id)
+
+    graph = Graph(
+        source,
+        [ops[i] for i in keep],
+        [tuple(new_id[j] for j in args[i]) for i in keep],
+        [names[i] for i in keep],
+        [consts[i] for i in keep],
+        [spans[i] for i in keep],
+        _labels([names[i] for i in keep], [ops[i] for i in keep], set(n for n in names if n)),
+        warnings,
+    )
+    return graph
+
+
+def _labels(names: list[str | None], ops: list[str], taken: set[str]) -> list[str]:
+    """Names where given; otherwise ``t1, t2, ...`` for operations and ``c1, ...`` for constants.
+
+    The output is ``f`` unless the program names it or uses ``f`` for something else.
+    """
+    counters = {"t": 0, "c": 0}
+
+    def fresh(prefix: str) -> str:
+        while True:
+            counters[prefix] += 1
+            label = f"{prefix}{counters[prefix]}"
+            if label not in taken:
+                return label
+
+    out_label = None
+    if names and names[-1] is None:
+        out_label = OUTPUT_LABEL
+        while out_label in taken:
+            out_label = "out" if out_label == OUTPUT_LABEL else out_label + "_"
+        taken.add(out_label)
+
+    labels = []
+    for name, op in zip(names, ops):
+        if name is not None:
+            labels.append(name)
+        else:
+            labels.append(fresh("c" if OPS[op].arity == 0 else "t"))
+    if out_label is not None:
+        labels[-1] = out_label
+    return labels
+
+
+def source_text(source: str, span: tuple[int, int], limit: int = EXPR_MAX) -> str:
+    """``source[start:end]``, its middle replaced by `` … `` when longer than ``limit``.
+
+    Slices only what it shows: a long sum has as many long spans as terms.
+    """
+    start, end = span
+    if end - start <= limit:
+        return source[start:end]
+    half = (limit - 3) // 2
+    return f"{source[start : start + half]} … {source[end - half : end]}"
