@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 import click
 
 from . import __version__
-from .errors import EXIT_INTERNAL, EXIT_USAGE, BackpropError, InputError
+from .errors import EXIT_INTERNAL, BackpropError, InputError
 
 CONTEXT = {"help_option_names": ["--help"], "ignore_unknown_options": True, "max_content_width": 100}
 
@@ -135,9 +135,47 @@ def run(action: Callable[[], None], as_json: bool) -> None:
         report(err, as_json)
 
 
-@click.group(context_settings={"help_option_names": ["--help"]})
+class Backprop(click.Group):
+    """The command group, whose ``main`` makes sure no input ends in a Python traceback."""
+
+    def main(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, prog_name: str | None = None, **extra: Any
+    ) -> NoReturn:
+        argv = list(sys.argv[1:] if args is None else args)
+        as_json = "--json" in argv
+        # One run is short and makes no reference cycles of its own; the cyclic garbage collector
+        # would only add ~10% to the time of a large expression (many small objects).
+        gc.disable()
+        try:
+            extra["standalone_mode"] = False
+            code = super().main(argv, prog_name or "backprop", **extra)
+        except click.ClickException as exc:
+            report(InputError(exc.format_message(), kind="usage"), as_json)
+        except (KeyboardInterrupt, EOFError, click.Abort):
+            click.echo("interrupted", err=True)
+            raise SystemExit(130) from None
+        except BrokenPipeError:
+            # The reader (head, less) went away: stop quietly, as Unix tools do.
+            raise SystemExit(0) from None
+        except MemoryError:
+            report(BackpropError("out of memory: the expression is too large for this machine"), as_json)
+        except Exception:
+            if "--debug" in argv:
+                raise
+            click.echo(
+                "internal error: this is a bug in backprop; run again with --debug for the traceback",
+                err=True,
+            )
+            raise SystemExit(EXIT_INTERNAL) from None
+        finally:
+            gc.enable()
+        raise SystemExit(code if isinstance(code, int) else 0)
+
+
+@click.group(cls=Backprop, invoke_without_command=True, context_settings={"help_option_names": ["--help"]})
 @click.version_option(__version__, "--version", prog_name="backprop")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """Differentiate expressions by backpropagation and show every step.
 
     \b
@@ -145,6 +183,8 @@ def cli() -> None:
       backprop eval "(x+y)*z" -x -2 -y 5 -z -4
       backprop eval "q = x + y; f = q * z" x=-2 y=5 z=-4 --json | jq .gradients
     """
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
 
 
 @cli.command("eval", context_settings=CONTEXT)
@@ -199,37 +239,7 @@ def eval_command(
     run(action, as_json)
 
 
-def main(argv: Sequence[str] | None = None) -> NoReturn:
-    """Entry point: no input, however broken, shows the user a traceback (unless --debug)."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    # One run is short and makes no reference cycles of its own; the cyclic garbage collector
-    # would only add ~10% to the time of a large expression (many small objects).
-    gc.disable()
-    as_json = "--json" in args
-    try:
-        code = cli.main(args=args, prog_name="backprop", standalone_mode=False)
-    except click.UsageError as exc:
-        report(InputError(exc.format_message(), kind="usage"), as_json)
-    except click.ClickException as exc:
-        report(InputError(exc.format_message(), kind="usage"), as_json)
-    except (KeyboardInterrupt, click.Abort):
-        click.echo("interrupted", err=True)
-        raise SystemExit(130) from None
-    except BrokenPipeError:
-        # The reader (head, less) went away: stop quietly, as Unix tools do.
-        sys.stderr.close()
-        raise SystemExit(0) from None
-    except MemoryError:
-        report(BackpropError("out of memory: the expression is too large for this machine"), as_json)
-    except Exception:
-        if "--debug" in args:
-            raise
-        click.echo(
-            "internal error: this is a bug in backprop; run again with --debug for the traceback",
-            err=True,
-        )
-        raise SystemExit(EXIT_INTERNAL) from None
-    raise SystemExit(code if isinstance(code, int) else 0)
+def main() -> None:
+    """Console-script entry point."""
+    cli.main()
 
-
-__all__ = ["EXIT_USAGE", "cli", "main"]

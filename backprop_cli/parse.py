@@ -309,10 +309,7 @@ def _syntax_error(source: str, exc: UnexpectedInput) -> ExpressionError:
     start = exc.pos_in_stream if exc.pos_in_stream is not None else len(source)
     if isinstance(exc, UnexpectedCharacters):
         char = source[start] if start < len(source) else ""
-        message = f"unexpected character {char!r}"
-        if char == "=":
-            message += " (only a name can be assigned, as in: q = x + y)"
-        return ExpressionError(message, source, (start, start + 1))
+        return ExpressionError(f"unexpected character {char!r}", source, (start, start + 1))
     if isinstance(exc, UnexpectedToken):
         token = exc.token
         expected = _expected(set(exc.accepts or exc.expected))
@@ -321,9 +318,15 @@ def _syntax_error(source: str, exc: UnexpectedInput) -> ExpressionError:
             return ExpressionError(
                 f"unexpected end of the expression; expected {expected}", source, (start, start + 1)
             )
-        what = "a new line" if token.type == "_NL" else repr(str(token))
         end = token.end_pos if token.end_pos is not None else start + 1
-        return ExpressionError(f"unexpected {what}; expected {expected}", source, (start, end))
+        if token.type == "_NL":
+            message = f"unexpected end of the line; expected {expected}"
+            message += " (inside parentheses an expression can go on to the next line)"
+        else:
+            message = f"unexpected {str(token)!r}; expected {expected}"
+        if token.type == "EQUAL":
+            message += " (only a name can be assigned, as in: q = x + y)"
+        return ExpressionError(message, source, (start, end))
     if isinstance(exc, UnexpectedEOF):
         start = len(source.rstrip())
         return ExpressionError("unexpected end of the expression", source, (start, start + 1))

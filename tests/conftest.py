@@ -1,0 +1,55 @@
+"""Shared helpers: an isolated cache for every test, and a CLI runner that shows what went wrong."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from backprop_cli.cli import cli
+from backprop_cli.engine import Evaluation, evaluate
+from backprop_cli.parse import parse
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("BACKPROP_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    yield
+
+
+@dataclass
+class Run:
+    """The outcome of one CLI run."""
+
+    code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+    def __str__(self) -> str:
+        return f"exit {self.code}\n--- stdout\n{self.stdout}\n--- stderr\n{self.stderr}"
+
+
+def run(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Run:
+    """Run ``backprop ARGS`` through click's CliRunner (the real entry point's error handling)."""
+    result = CliRunner().invoke(cli, list(args), input=input, env=env, catch_exceptions=False)
+    return Run(result.exit_code, result.stdout, result.stderr)
+
+
+def ok(*args: str, input: str | None = None) -> Run:
+    """Run and assert success, showing stdout and stderr if it failed."""
+    result = run(*args, input=input)
+    assert result.code == 0, str(result)
+    return result
+
+
+def ev(source: str, **inputs: float) -> Evaluation:
+    """Parse and evaluate in-process."""
+    return evaluate(parse(source), inputs)

@@ -1,0 +1,84 @@
+"""Every op in the table: local derivatives against central finite differences, formulas against
+functions, and PyTorch's conventions at the kinks. A new op is tested the day it is added."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from backprop_cli.engine import evaluate
+from backprop_cli.ops import FUNCTIONS, OPS, Op
+from backprop_cli.parse import parse
+from conftest import ev
+
+OPERATIONS = [op for op in OPS.values() if op.arity > 0]
+
+# Points inside every op's domain and away from its kinks (for pow, a > 0).
+POINTS: dict[int, list[tuple[float, ...]]] = {
+    1: [(0.3,), (1.7,), (0.9,), (2.5,)],
+    2: [(0.7, 1.3), (2.1, 0.4), (1.5, 2.5), (0.2, 3.0)],
+}
+
+
+def central_difference(op: Op, xs: tuple[float, ...], k: int, h: float = 1e-6) -> float:
+    up = list(xs)
+    down = list(xs)
+    up[k] += h
+    down[k] -= h
+    return (op.forward(*up) - op.forward(*down)) / (2 * h)
+
+
+@pytest.mark.parametrize("op", OPERATIONS, ids=lambda op: op.name)
+def test_entry_is_complete(op: Op) -> None:
+    assert len(op.local) == op.arity == len(op.local_text)
+    assert all(f"{{{k}}}" in op.notation for k in range(op.arity))
+
+
+@pytest.mark.parametrize("op", OPERATIONS, ids=lambda op: op.name)
+@pytest.mark.parametrize("point", range(4))
+def test_local_gradients_match_central_differences(op: Op, point: int) -> None:
+    xs = POINTS[op.arity][point]
+    out = op.forward(*xs)
+    for k in range(op.arity):
+        analytic = op.local[k](*xs, out)
+        numeric = central_difference(op, xs, k)
+        assert analytic == pytest.approx(numeric, rel=1e-6, abs=1e-8), f"∂{op.name}/∂input{k} at {xs}"
+
+
+@pytest.mark.parametrize("op", [op for op in OPERATIONS if op.smooth], ids=lambda op: op.name)
+@pytest.mark.parametrize("point", range(4))
+def test_local_formula_says_what_the_function_computes(op: Op, point: int) -> None:
+    """The steps view prints ``local_text``; the passes run ``local``. They must be one rule."""
+    xs = POINTS[op.arity][point]
+    out = op.forward(*xs)
+    env = dict(zip("ab", xs), out=out)
+    for k in range(op.arity):
+        formula = parse(op.local_text[k])
+        value = evaluate(formula, {name: env[name] for name in formula.inputs}).value
+        assert value == pytest.approx(op.local[k](*xs, out), rel=1e-12), op.local_text[k]
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_every_function_is_callable_by_name(name: str) -> None:
+    op = FUNCTIONS[name]
+    args = ", ".join(["1.5"] * op.arity)
+    assert ev(f"{name}({args})").value == op.forward(*([1.5] * op.arity))
+
+
+def test_kink_conventions_follow_pytorch() -> None:
+    assert ev("relu(x)", x=0).input_grads() == {"x": 0}
+    assert ev("abs(x)", x=0).input_grads() == {"x": 0}
+    assert ev("max(x, y)", x=2, y=2).input_grads() == {"x": 0.5, "y": 0.5}
+    assert ev("min(x, y)", x=2, y=2).input_grads() == {"x": 0.5, "y": 0.5}
+    assert ev("max(x, y)", x=3, y=2).input_grads() == {"x": 1, "y": 0}
+    assert ev("min(x, y)", x=3, y=2).input_grads() == {"x": 0, "y": 1}
+    # a^b with a = 0 and b >= 0: no gradient towards b.
+    assert ev("a^b", a=0, b=2).input_grads() == {"a": 0, "b": 0}
+    assert ev("a^b", a=0, b=0).input_grads() == {"a": 0, "b": 0}
+
+
+def test_sigmoid_is_stable_far_from_zero() -> None:
+    assert ev("sigmoid(x)", x=-800).value == 0.0
+    assert ev("sigmoid(x)", x=800).value == 1.0
+    assert ev("sigmoid(x)", x=-30).value == pytest.approx(math.exp(-30), rel=1e-12)
