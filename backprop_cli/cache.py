@@ -10,9 +10,11 @@ caches bytecode beside source. Any problem with the cache is a miss, never an er
 
 from __future__ import annotations
 
+import contextlib
 import marshal
 import os
 import zlib
+from typing import Any
 
 from . import __version__
 from .graph import Graph
@@ -81,7 +83,7 @@ def load(source: str) -> Graph:
     return graph
 
 
-def _store(directory: str, path: str, entry: tuple[object, ...]) -> None:
+def _store(directory: str, path: str, entry: tuple[Any, ...]) -> None:
     tmp = f"{path}.{os.getpid()}.tmp"
     try:
         with open(tmp, "wb") as f:
@@ -89,10 +91,8 @@ def _store(directory: str, path: str, entry: tuple[object, ...]) -> None:
         os.replace(tmp, path)  # atomic: a concurrent reader sees the old entry or the new one
         _trim(directory)
     except (OSError, ValueError):
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
 
 
 def _trim(directory: str) -> None:
@@ -100,7 +100,5 @@ def _trim(directory: str) -> None:
     if len(entries) > MAX_ENTRIES:
         entries.sort(key=lambda e: e.stat().st_mtime)
         for entry in entries[: len(entries) // 2]:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(entry.path)
-            except OSError:
-                pass

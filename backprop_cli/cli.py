@@ -6,6 +6,7 @@ Every single-dash word names a variable (``-x 2``, ``-w0=1``, ``x=3``), so built
 from __future__ import annotations
 
 import gc
+import math
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -58,7 +59,7 @@ def _number(name: str, text: str) -> float:
         value = float(text)
     except ValueError:
         raise InputError(f"the value of {name} is not a number: {text!r}") from None
-    if value != value or value in (float("inf"), float("-inf")):
+    if not math.isfinite(value):
         raise InputError(f"the value of {name} must be a finite number, not {text!r}")
     return value
 
@@ -85,7 +86,9 @@ def invocation(words: Sequence[str], file: str | None, as_json: bool) -> Invocat
     expr = None
     if file is None:
         if not words:
-            raise InputError("missing EXPR: give an expression, '-' for standard input, or --file PATH", kind="usage")
+            raise InputError(
+                "missing EXPR: give an expression, '-' for standard input, or --file PATH", kind="usage"
+            )
         expr, words = words[0], words[1:]
     return Invocation(read_program(expr, file), parse_values(words), as_json)
 
@@ -120,9 +123,8 @@ def print_rich(renderable: Any) -> None:
         return
     # Piped: as wide as the content needs, so that nothing is wrapped or cut off, and no
     # trailing spaces.
-    wide = Console(width=1_000_000, highlight=False, color_system=console.color_system)
-    width = wide.measure(renderable).maximum
-    console = Console(highlight=False, width=max(width, 20), color_system=console.color_system)
+    width = Console(width=1_000_000).measure(renderable).maximum
+    console = Console(highlight=False, width=max(width, 20), color_system=None)
     with console.capture() as capture:
         console.print(renderable)
     click.echo("\n".join(line.rstrip() for line in capture.get().splitlines()))
@@ -242,4 +244,3 @@ def eval_command(
 def main() -> None:
     """Console-script entry point."""
     cli.main()
-

@@ -55,9 +55,15 @@ def bind_inputs(graph: Graph, given: Mapping[str, float]) -> tuple[dict[str, flo
     return {name: given[name] for name in graph.inputs}, warnings
 
 
+def exact(value: float) -> str:
+    """A float at full precision, without a trailing ".0": ``-2``, ``0.1``, ``1e+300``."""
+    text = repr(value)
+    return text[:-2] if text.endswith(".0") else text
+
+
 def _describe(graph: Graph, i: int, values: list[float]) -> str:
-    """"where a = 1, b = 2" for node i's inputs, named by their source text."""
-    parts = [f"{graph.expr(j)} = {values[j]!r}" for j in graph.args[i]]
+    """ "where a = 1, b = 2" for node i's inputs, named by their source text."""
+    parts = [f"{graph.expr(j)} = {exact(values[j])}" for j in graph.args[i]]
     return "; ".join(parts)
 
 

@@ -121,7 +121,7 @@ def finish(
         [names[i] for i in keep],
         [consts[i] for i in keep],
         [spans[i] for i in keep],
-        _labels([names[i] for i in keep], [ops[i] for i in keep], set(n for n in names if n)),
+        _labels([names[i] for i in keep], [ops[i] for i in keep], {n for n in names if n}),
         warnings,
     )
     return graph

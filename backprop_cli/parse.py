@@ -99,7 +99,9 @@ class Builder:
         assert tok.start_pos is not None and tok.end_pos is not None
         value = float(tok)
         if not math.isfinite(value):
-            raise self.error(f"the number {tok} is too large for a float64", tok.start_pos, tok.end_pos, "syntax")
+            raise self.error(
+                f"the number {tok} is too large for a float64", tok.start_pos, tok.end_pos, "syntax"
+            )
         return self.node("const", (), tok.start_pos, tok.end_pos, const=value)
 
     def name(self, c: list[Token]) -> Item:
@@ -246,8 +248,8 @@ def _get_parser() -> tuple[Lark, Builder]:
             grammar_text(),
             parser="lalr",
             lexer="basic",
-            transformer=builder,  # type: ignore[arg-type]
-            postlex=_NewlinesInParentheses(),  # type: ignore[arg-type]
+            transformer=builder,
+            postlex=_NewlinesInParentheses(),
             cache=_cache_file(),
             maybe_placeholders=False,
         )
@@ -293,10 +295,10 @@ _OPERATOR = {"PLUS", "MINUS", "STAR", "SLASH", "POW"}
 def _expected(names: set[str]) -> str:
     parts = []
     rest = set(names)
-    if _OPERAND <= names:
+    if names >= _OPERAND:
         parts.append("a number, a name or '('")
         rest -= _OPERAND
-    if _OPERATOR <= names:
+    if names >= _OPERATOR:
         parts.append("an operator (+ - * / ^)")
         rest -= _OPERATOR
     parts += sorted(_WORDS.get(n, n) for n in rest if not n.startswith("__") and n != "_NL")

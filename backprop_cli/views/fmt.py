@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+
 def number(value: float | None, digits: int = 6) -> str:
     """A readable number: ``-12``, ``3``, ``0.731059``; ``digits`` significant digits."""
     if value is None:

@@ -17,9 +17,7 @@ GRAD = "red"
 def _local(ev: Evaluation, i: int, digits: int) -> str:
     g = ev.graph
     return ", ".join(
-        f"∂/∂{g.labels[j]} {number(d, digits)}"
-        for j, d in zip(g.args[i], ev.local[i])
-        if d is not None
+        f"∂/∂{g.labels[j]} {number(d, digits)}" for j, d in zip(g.args[i], ev.local[i]) if d is not None
     )
 
 

@@ -1,0 +1,79 @@
+"""Math errors stop with exit code 1 and name the subexpression and its values; nothing becomes NaN."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import ev
+
+from backprop_cli.errors import InputError, MathError
+from backprop_cli.parse import parse
+
+
+@pytest.mark.parametrize(
+    ("source", "inputs", "message", "column"),
+    [
+        ("1 + log(x - 3)", {"x": 1}, "log of a negative number: log(x - 3) where x - 3 = -2", 5),
+        ("log(x)", {"x": 0}, "log of zero: log(x) where x = 0", 1),
+        ("sqrt(x)", {"x": -1}, "square root of a negative number: sqrt(x) where x = -1", 1),
+        ("y / (x - x)", {"x": 1, "y": 2}, "division by zero: y / (x - x) where y = 2; x - x = 0", 1),
+        ("exp(x)", {"x": 1000}, "overflow (the result is too large for a float64): exp(x)", 1),
+        ("x * x", {"x": 1e200}, "overflow (the result is too large for a float64): x * x", 1),
+        ("x / y", {"x": 1e300, "y": 1e-300}, "overflow", 1),
+        ("x ^ 0.5", {"x": -8}, "a negative base to a non-integer power: x ^ 0.5", 1),
+        ("x ^ -1", {"x": 0}, "division by zero (0 to a negative power)", 1),
+        ("x ^ 2000", {"x": 10}, "overflow", 1),
+        ("tan(x) * 1e300 * 1e10", {"x": 1.5}, "overflow", 1),
+    ],
+)
+def test_forward_errors(source: str, inputs: dict[str, float], message: str, column: int) -> None:
+    with pytest.raises(MathError) as info:
+        ev(source, **inputs)
+    assert message in info.value.message
+    assert info.value.position == (1, column)
+    assert info.value.exit_code == 1
+
+
+@pytest.mark.parametrize(
+    ("source", "inputs", "message"),
+    [
+        ("sqrt(x)", {"x": 0}, "the gradient of sqrt(x) is infinite or undefined where x = 0"),
+        ("x ^ y", {"x": -2, "y": 2}, "the gradient of x ^ y with respect to its second input is infinite"),
+        ("x ^ 0.5", {"x": 0}, "the gradient of x ^ 0.5 with respect to its first input"),
+        ("(x * 1e200) * 1e200", {"x": 1e-300}, "the gradient of the output with respect to x overflows"),
+    ],
+)
+def test_gradient_errors(source: str, inputs: dict[str, float], message: str) -> None:
+    with pytest.raises(MathError) as info:
+        ev(source, **inputs)
+    assert message in info.value.message
+
+
+def test_negative_base_with_constant_integer_exponent_is_fine() -> None:
+    e = ev("x ^ 3", x=-2)
+    assert e.value == -8
+    assert e.input_grads() == {"x": 12}
+    assert e.local[-1] == (12, None)  # no gradient is needed towards the constant 3
+
+
+def test_zero_to_a_positive_power() -> None:
+    assert ev("x ^ 2", x=0).input_grads() == {"x": 0}
+    assert ev("x ^ 1", x=0).input_grads() == {"x": 1}
+
+
+def test_missing_values_are_all_listed() -> None:
+    from backprop_cli.engine import bind_inputs
+
+    with pytest.raises(InputError) as info:
+        bind_inputs(parse("x * y + z"), {"y": 1})
+    assert info.value.message == "missing values for x, z (give -x VALUE -z VALUE)"
+    assert info.value.exit_code == 2
+
+
+def test_unused_and_intermediate_values() -> None:
+    from backprop_cli.engine import bind_inputs
+
+    values, warnings = bind_inputs(parse("x * 2"), {"x": 1, "w": 2})
+    assert values == {"x": 1}
+    assert warnings == ["'w' is not used by the expression; its value is ignored"]
+    with pytest.raises(InputError, match="'q' is assigned in the expression, so it is not an input"):
+        bind_inputs(parse("q = x * 2; q + 1"), {"x": 1, "q": 2})
