@@ -17,6 +17,7 @@ import click
 from . import __version__
 from .errors import EXIT_INTERNAL, BackpropError, InputError
 
+PIPE_WIDTH = 100_000
 CONTEXT = {"help_option_names": ["--help"], "ignore_unknown_options": True, "max_content_width": 100}
 
 
@@ -121,10 +122,9 @@ def print_rich(renderable: Any) -> None:
     if console.is_terminal:
         console.print(renderable)
         return
-    # Piped: as wide as the content needs, so that nothing is wrapped or cut off, and no
-    # trailing spaces.
-    width = Console(width=1_000_000).measure(renderable).maximum
-    console = Console(highlight=False, width=max(width, 20), color_system=None)
+    # Piped: wide enough that nothing is wrapped or cut off; Rich pads no line to the full width,
+    # and any trailing spaces of table cells are stripped.
+    console = Console(highlight=False, width=PIPE_WIDTH, color_system=None)
     with console.capture() as capture:
         console.print(renderable)
     click.echo("\n".join(line.rstrip() for line in capture.get().splitlines()))

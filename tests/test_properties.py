@@ -1,0 +1,93 @@
+"""Property tests: random expressions against finite differences; random text never crashes."""
+
+from __future__ import annotations
+
+import math
+
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from backprop_cli.engine import evaluate
+from backprop_cli.errors import BackpropError
+from backprop_cli.parse import parse
+from conftest import run
+
+NAMES = ["x", "y", "z"]
+SMOOTH_UNARY = ["exp", "sin", "cos", "tanh", "sigmoid", "-"]
+BINARY = ["+", "-", "*", "/", "^"]
+
+leaves = st.one_of(
+    st.sampled_from(NAMES),
+    st.floats(min_value=0.1, max_value=3, allow_nan=False).map(lambda v: repr(round(v, 3))),
+    st.sampled_from(["pi", "e"]),
+)
+
+
+def _combine(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    unary = st.tuples(st.sampled_from(SMOOTH_UNARY), children).map(
+        lambda t: f"-({t[1]})" if t[0] == "-" else f"{t[0]}({t[1]})"
+    )
+    binary = st.tuples(children, st.sampled_from(BINARY), children).map(
+        # x^2-style powers only: a random base may be negative.
+        lambda t: f"({t[0]})^2" if t[1] == "^" else f"({t[0]}) {t[1]} ({t[2]})"
+    )
+    logs = children.map(lambda c: f"log(1 + ({c})^2)")
+    return st.one_of(unary, binary, logs)
+
+
+expressions = st.recursive(leaves, _combine, max_leaves=12)
+points = st.fixed_dictionaries({n: st.floats(min_value=-2, max_value=2, allow_nan=False) for n in NAMES})
+
+
+@settings(max_examples=300, deadline=None)
+@given(expressions, points)
+def test_reverse_mode_matches_central_differences(source: str, at: dict[str, float]) -> None:
+    graph = parse(source)
+    inputs = {n: at[n] for n in graph.inputs}
+    try:
+        result = evaluate(graph, inputs)
+    except BackpropError:
+        assume(False)
+        return
+    # Well-conditioned points only: with huge local gradients (x / x at x = 1e-70) float64
+    # cancellation defeats any summation order, and finite differences too.
+    assume(abs(result.value) < 1e6)
+    assume(all(abs(d) < 1e4 for row in result.local for d in row if d is not None))
+    for name, grad in result.input_grads().items():
+        h = 1e-6 * max(1.0, abs(inputs[name]))
+        try:
+            up = evaluate(graph, {**inputs, name: inputs[name] + h}).value
+            down = evaluate(graph, {**inputs, name: inputs[name] - h}).value
+        except BackpropError:
+            assume(False)
+            return
+        numeric = (up - down) / (2 * h)
+        assume(abs(numeric) < 1e6)
+        assert math.isclose(grad, numeric, rel_tol=1e-4, abs_tol=1e-5), (source, name, grad, numeric)
+
+
+ALPHABET = "xyz019.eE+-*/^()=;,#\n \tabcdefghijklmnopqrstuvwxyz_θ$@!"
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=ALPHABET, max_size=40), st.floats(allow_nan=False, allow_infinity=False))
+def test_random_text_gives_an_answer_or_a_documented_error(source: str, value: float) -> None:
+    try:
+        graph = parse(source)
+        result = evaluate(graph, dict.fromkeys(graph.inputs, value))
+    except BackpropError as err:
+        assert err.exit_code in (1, 2)
+        assert err.message
+        return
+    assert all(math.isfinite(v) for v in result.values)
+    assert all(g is None or math.isfinite(g) for g in result.grads)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(max_size=12), max_size=6))
+def test_random_command_lines_never_show_a_traceback(args: list[str]) -> None:
+    result = run("eval", *args)
+    assert result.code in (0, 1, 2), result
+    assert "Traceback" not in result.stdout + result.stderr
+    if result.code:
+        assert result.stderr.startswith("error: ")
