@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+
 from conftest import ok, run
 
 SEED = ("eval", "(x+y)*z", "-x", "-2", "-y", "5", "-z", "-4")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ev
 
 from backprop_cli.errors import InputError, MathError
 from backprop_cli.parse import parse
+from conftest import ev
 
 
 @pytest.mark.parametrize(

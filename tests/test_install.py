@@ -34,17 +34,24 @@ def test_wheel_installs_and_runs_from_another_directory(tmp_path: Path) -> None:
     elsewhere.mkdir()
     args = ["eval", "(x+y)*z", "-x", "-2", "-y", "5", "-z", "-4", "--json"]
     env = {"PATH": str(bin_dir), "BACKPROP_CACHE_DIR": str(tmp_path / "cache")}
-    for _ in range(2):  # a cache miss (Lark parses), then a hit
-        result = subprocess.run(
-            [str(bin_dir / "backprop"), *args], cwd=elsewhere, capture_output=True, text=True, env=env
+
+    def backprop(*words: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(bin_dir / "backprop"), *words],
+            cwd=elsewhere,
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
         )
+
+    for _ in range(2):  # a cache miss (Lark parses), then a hit
+        result = backprop(*args)
         assert result.returncode == 0, result.stderr
         data = json.loads(result.stdout)
         assert data["value"] == -12
         assert data["gradients"] == {"x": -4, "y": -4, "z": 3}
 
-    table = subprocess.run(
-        [str(bin_dir / "backprop"), *args[:-1]], cwd=elsewhere, capture_output=True, text=True, env=env
-    )
+    table = backprop(*args[:-1])
     assert table.returncode == 0, table.stderr
     assert "∂f/∂z =  3" in table.stdout

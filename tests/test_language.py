@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 
 import pytest
-from conftest import ev
 
 from backprop_cli.errors import ExpressionError
 from backprop_cli.parse import parse
+from conftest import ev
 
 
 @pytest.mark.parametrize(

@@ -6,11 +6,11 @@ from __future__ import annotations
 import math
 
 import pytest
-from conftest import ev
 
 from backprop_cli.engine import evaluate
 from backprop_cli.ops import FUNCTIONS, OPS, Op
 from backprop_cli.parse import parse
+from conftest import ev
 
 OPERATIONS = [op for op in OPS.values() if op.arity > 0]
 
