@@ -120,6 +120,10 @@ def print_rich(renderable: Any) -> None:
 
     console = Console(highlight=False)
     if console.is_terminal:
+        # Narrower than the table's minimum: overflow the terminal rather than cut numbers off.
+        needed = Console(width=PIPE_WIDTH).measure(renderable).minimum
+        if needed > console.width:
+            console = Console(highlight=False, width=needed)
         console.print(renderable)
         return
     # Piped: wide enough that nothing is wrapped or cut off; Rich pads no line to the full width,

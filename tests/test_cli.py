@@ -314,3 +314,11 @@ def test_python_dash_m() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["gradients"] == {"x": -4, "y": -4, "z": 3}
+
+
+def test_numbers_are_never_cut_off_on_a_narrow_terminal() -> None:
+    neuron = ["sigmoid(w0*x0 + w1*x1 + w2)", "-w0", "2", "-x0", "-1", "-w1", "-3", "-x1", "-2", "-w2", "-3"]
+    result = run("eval", *neuron, "--digits", "10", env={"FORCE_COLOR": "1", "COLUMNS": "40"})
+    assert result.code == 0, result
+    for number in ["0.7310585786", "-0.1966119332", "0.3932238665", "-0.5898357997"]:
+        assert number in result.stdout

@@ -35,20 +35,14 @@ def render(ev: Evaluation, digits: int = 6, max_rows: int = 200) -> RenderableTy
     out = g.labels[-1]
     header = Text.assemble((out, "bold"), " = ", (number(ev.value, digits), VALUE))
 
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
-    table.add_column("node", no_wrap=True)
-    table.add_column("op", no_wrap=True)
-    table.add_column("expr", overflow="fold")
-    table.add_column("value", justify="right", no_wrap=True, style=VALUE)
-    table.add_column(f"grad ∂{out}/∂node", justify="right", no_wrap=True, style=GRAD)
-    table.add_column("local gradients", overflow="fold")
     head, tail = _rows(len(g), max_rows)
+    rows = []
     for ids in (head, tail):
         if ids is tail and len(tail):
             hidden = len(g) - len(head) - len(tail)
-            table.add_row("⋮", "", f"{hidden:,} more nodes", "", "", "")
-        for i in ids:
-            table.add_row(
+            rows.append(("⋮", "", f"{hidden:,} more nodes", "", "", ""))
+        rows += [
+            (
                 g.labels[i],
                 g.ops[i],
                 one_line(g.expr(i)),
@@ -56,6 +50,22 @@ def render(ev: Evaluation, digits: int = 6, max_rows: int = 200) -> RenderableTy
                 number(ev.grads[i], digits) if ev.grads[i] is not None else "—",
                 _local(ev, i, digits),
             )
+            for i in ids
+        ]
+
+    # On a narrow terminal only the text columns fold: labels and numbers are never cut.
+    def width(k: int, at_most: int = 1_000) -> int:
+        return min(at_most, max(len(row[k]) for row in rows))
+
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    table.add_column("node", no_wrap=True, min_width=width(0))
+    table.add_column("op", no_wrap=True, min_width=width(1))
+    table.add_column("expr", overflow="fold", min_width=width(2, 10))
+    table.add_column("value", justify="right", no_wrap=True, style=VALUE, min_width=width(3))
+    table.add_column(f"grad ∂{out}/∂node", justify="right", no_wrap=True, style=GRAD, min_width=width(4))
+    table.add_column("local gradients", overflow="fold", min_width=width(5, 14))
+    for row in rows:
+        table.add_row(*row)
 
     parts: list[RenderableType] = [header, table]
     if len(tail):
