@@ -99,9 +99,7 @@ class Builder:
         assert tok.start_pos is not None and tok.end_pos is not None
         value = float(tok)
         if not math.isfinite(value):
-            raise self.error(
-                f"the number {tok} is too large for a float64", tok.start_pos, tok.end_pos, "syntax"
-            )
+            raise self.error(f"the number {tok} is too large for a float64", tok.start_pos, tok.end_pos, "syntax")
         return self.node("const", (), tok.start_pos, tok.end_pos, const=value)
 
     def name(self, c: list[Token]) -> Item:
@@ -317,9 +315,7 @@ def _syntax_error(source: str, exc: UnexpectedInput) -> ExpressionError:
         expected = _expected(set(exc.accepts or exc.expected))
         if token.type == "$END":
             start = len(source.rstrip())
-            return ExpressionError(
-                f"unexpected end of the expression; expected {expected}", source, (start, start + 1)
-            )
+            return ExpressionError(f"unexpected end of the expression; expected {expected}", source, (start, start + 1))
         end = token.end_pos if token.end_pos is not None else start + 1
         if token.type == "_NL":
             message = f"unexpected end of the line; expected {expected}"

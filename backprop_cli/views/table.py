@@ -14,10 +14,10 @@ VALUE = "green"
 GRAD = "red"
 
 
-def _local(ev: Evaluation, i: int, digits: int) -> str:
+def _local(ev: Evaluation, i: int, digits: int, d: str) -> str:
     g = ev.graph
     return ", ".join(
-        f"∂/∂{g.labels[j]} {number(d, digits)}" for j, d in zip(g.args[i], ev.local[i]) if d is not None
+        f"{d}/{d}{g.labels[j]} {number(x, digits)}" for j, x in zip(g.args[i], ev.local[i]) if x is not None
     )
 
 
@@ -29,9 +29,10 @@ def _rows(n: int, max_rows: int) -> tuple[range, range]:
     return range(head), range(n - (max_rows - head), n)
 
 
-def render(ev: Evaluation, digits: int = 6, max_rows: int = 200) -> RenderableType:
+def render(ev: Evaluation, digits: int = 6, max_rows: int = 200, ascii: bool = False) -> RenderableType:
     """Header, node table and input gradients as one Rich renderable."""
     g = ev.graph
+    d, dots, dash = ("d", ":", "-") if ascii else ("∂", "⋮", "—")
     out = g.labels[-1]
     header = Text.assemble((out, "bold"), " = ", (number(ev.value, digits), VALUE))
 
@@ -40,15 +41,15 @@ def render(ev: Evaluation, digits: int = 6, max_rows: int = 200) -> RenderableTy
     for ids in (head, tail):
         if ids is tail and len(tail):
             hidden = len(g) - len(head) - len(tail)
-            rows.append(("⋮", "", f"{hidden:,} more nodes", "", "", ""))
+            rows.append((dots, "", f"{hidden:,} more nodes", "", "", ""))
         rows += [
             (
                 g.labels[i],
                 g.ops[i],
                 one_line(g.expr(i)),
                 number(ev.values[i], digits),
-                number(ev.grads[i], digits) if ev.grads[i] is not None else "—",
-                _local(ev, i, digits),
+                number(ev.grads[i], digits) if ev.grads[i] is not None else dash,
+                _local(ev, i, digits, d),
             )
             for i in ids
         ]
@@ -57,12 +58,12 @@ def render(ev: Evaluation, digits: int = 6, max_rows: int = 200) -> RenderableTy
     def width(k: int, at_most: int = 1_000) -> int:
         return min(at_most, max(len(row[k]) for row in rows))
 
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    table = Table(box=box.ASCII2 if ascii else box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     table.add_column("node", no_wrap=True, min_width=width(0))
     table.add_column("op", no_wrap=True, min_width=width(1))
     table.add_column("expr", overflow="fold", min_width=width(2, 10))
     table.add_column("value", justify="right", no_wrap=True, style=VALUE, min_width=width(3))
-    table.add_column(f"grad ∂{out}/∂node", justify="right", no_wrap=True, style=GRAD, min_width=width(4))
+    table.add_column(f"grad {d}{out}/{d}node", justify="right", no_wrap=True, style=GRAD, min_width=width(4))
     table.add_column("local gradients", overflow="fold", min_width=width(5, 14))
     for row in rows:
         table.add_row(*row)
@@ -76,7 +77,7 @@ def render(ev: Evaluation, digits: int = 6, max_rows: int = 200) -> RenderableTy
         grid.add_column(no_wrap=True)
         grid.add_column(justify="right", no_wrap=True, style=GRAD)
         for name, grad in grads.items():
-            grid.add_row(f"∂{out}/∂{name} =", number(grad, digits))
+            grid.add_row(f"{d}{out}/{d}{name} =", number(grad, digits))
         parts += [Text("gradients of the output:"), grid]
     else:
         parts.append(Text("no inputs: the output is a constant"))

@@ -1,0 +1,91 @@
+"""Printing: errors and warnings on stderr, Rich views on stdout (coloured only on a terminal)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+import click
+
+from .errors import BackpropError, InputError
+
+PIPE_WIDTH = 100_000
+
+
+def report(err: BackpropError, as_json: bool) -> NoReturn:
+    """Print an error for people on stderr (and for scripts on stdout with --json), then exit."""
+    if as_json:
+        from .views.json_view import dumps, error
+
+        click.echo(dumps(error(err)))
+    pos = err.position
+    where = f" (line {pos[0]}, column {pos[1]})" if pos else ""
+    click.echo(f"error: {err.message}{where}", err=True)
+    excerpt = err.excerpt()
+    if excerpt:
+        click.echo(excerpt, err=True)
+    raise SystemExit(err.exit_code)
+
+
+def warn(messages: Sequence[str]) -> None:
+    for message in messages:
+        click.echo(f"warning: {message}", err=True)
+
+
+def interactive() -> bool:
+    """Both ends are a person at a terminal (for --pause)."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def wait_for_enter() -> None:
+    sys.stdin.readline()
+
+
+def print_rich(renderable: Any, svg: str | None = None, pause: bool = False) -> None:
+    """Print to stdout with Rich: coloured on a terminal (unless NO_COLOR), plain text when piped.
+
+    ``svg`` also saves the view as an SVG picture of a terminal, in colour. ``pause`` waits for
+    Enter between the parts of a Rich ``Group`` (one step of a derivation each) when both stdin and
+    stdout are terminals; piped, it is ignored.
+    """
+    from rich.console import Console, Group
+
+    console = Console(highlight=False)
+    if console.is_terminal:
+        # Narrower than the view's minimum: overflow the terminal rather than cut numbers off.
+        needed = Console(width=PIPE_WIDTH).measure(renderable).minimum
+        if needed > console.width:
+            console = Console(highlight=False, width=needed)
+        parts = renderable.renderables if isinstance(renderable, Group) else [renderable]
+        if pause and len(parts) > 1 and interactive():
+            console.print("(press Enter for each step)", style="dim")
+            for part in parts:
+                console.print(part)
+                wait_for_enter()
+        else:
+            console.print(renderable)
+    else:
+        # Piped: wide enough that nothing is wrapped or cut off; Rich pads no line to the full
+        # width, and any trailing spaces of table cells are stripped.
+        console = Console(highlight=False, width=PIPE_WIDTH, color_system=None)
+        with console.capture() as capture:
+            console.print(renderable)
+        click.echo("\n".join(line.rstrip() for line in capture.get().splitlines()))
+    if svg is not None:
+        width = Console(width=PIPE_WIDTH).measure(renderable).maximum
+        save_svg(renderable, svg, max(40, min(width, 200)))
+
+
+def save_svg(renderable: Any, path: str, width: int) -> None:
+    """Save a view as an SVG picture of a terminal (values green, gradients red)."""
+    import io
+
+    from rich.console import Console
+
+    console = Console(record=True, width=width, file=io.StringIO(), force_terminal=True, color_system="truecolor")
+    console.print(renderable)
+    try:
+        console.save_svg(path, title="backprop")
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}", kind="file") from None

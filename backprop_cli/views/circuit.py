@@ -1,0 +1,67 @@
+"""The circuit as a tree, from the output down to the inputs.
+
+A node that feeds several others is drawn once in full and referred to by its label elsewhere, so the
+forks stay visible and nothing is drawn twice. Values (green) and gradients (red) are also marked in
+words, so the tree reads the same without colour.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..engine import Evaluation
+from .fmt import number
+from .notation import Refs, Style
+
+VALUE = "green"
+GRAD = "red"
+
+
+def _node_text(ev: Evaluation, refs: Refs, i: int, style: Style) -> Any:
+    """``label = formula  [op]  value v  grad g``."""
+    from rich.text import Text
+
+    g = ev.graph
+    if refs.is_literal(i):
+        return Text.assemble((g.expr(i), "bold"), "  const  value ", (refs.value(i), VALUE))
+    op, grad = g.ops[i], ev.grads[i]
+    what = f" = {refs.formula(i)}  [{op}]" if g.args[i] else f"  {op}"
+    text = Text.assemble((style.label(g.labels[i]), "bold"), what, "  value ", (refs.value(i), VALUE))
+    if grad is not None:
+        text.append("  grad ")
+        text.append(number(grad, refs.digits), GRAD)
+    return text
+
+
+def render(ev: Evaluation, digits: int = 6, style: Style | None = None) -> Any:
+    """A Rich Tree of the circuit, built with an explicit stack (no recursion)."""
+    from rich.text import Text
+    from rich.tree import Tree
+
+    from .notation import UNICODE
+
+    style = style or UNICODE
+    refs = Refs(ev, style, digits)
+    g = ev.graph
+    users = [0] * len(g)
+    for args in g.args:
+        for j in args:
+            users[j] += 1
+
+    # Pre-order with an explicit stack: the first time a node is reached in the drawing, it is drawn
+    # in full; every later time it is referred to by label.
+    root = Tree(_node_text(ev, refs, len(g) - 1, style), guide_style="dim")
+    drawn = {len(g) - 1}
+    stack: list[tuple[Tree, int]] = [(root, j) for j in reversed(g.args[-1])]
+    while stack:
+        parent, j = stack.pop()
+        if j in drawn:
+            parent.add(Text(f"{style.label(g.labels[j])}  (drawn above)", "dim"))
+            continue
+        drawn.add(j)
+        label = _node_text(ev, refs, j, style)
+        if users[j] > 1 and not refs.is_literal(j):
+            label.append(f"  (feeds {users[j]} nodes)", "dim")
+        branch = parent.add(label)
+        stack.extend((branch, k) for k in reversed(g.args[j]))
+    return root

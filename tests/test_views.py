@@ -1,0 +1,360 @@
+"""The teaching views: the derivation, the circuit, LaTeX, DOT and Mermaid, SVG pictures, demos."""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from backprop_cli.demos import DEMOS
+from conftest import ok, run
+
+SEED = ["q = x + y; f = q * z", "-x", "-2", "-y", "5", "-z", "-4"]
+
+SEED_STEPS = """\
+Forward pass
+x = -2
+y = 5
+q = x + y = -2 + 5 = 3
+z = -4
+f = q × z = 3 × -4 = -12
+
+Backward pass
+∂f/∂f = 1
+∂f/∂z = ∂f/∂f · ∂f/∂z = 1 × q = 3   ← multiply gate: each input gets the upstream gradient times the other input's value
+∂f/∂q = ∂f/∂f · ∂f/∂q = 1 × z = -4
+∂f/∂y = ∂f/∂q · ∂q/∂y = -4 × 1 = -4   ← add gate: passes the upstream gradient to every input unchanged
+∂f/∂x = ∂f/∂q · ∂q/∂x = -4 × 1 = -4
+"""
+
+
+def test_steps_reproduce_the_notes_derivation_exactly() -> None:
+    assert ok("eval", *SEED, "--steps").stdout == SEED_STEPS
+    # the notes' lines, each with its numbers
+    for line in [
+        "q = x + y = -2 + 5 = 3",
+        "f = q × z = 3 × -4 = -12",
+        "∂f/∂f = 1",
+        "∂f/∂z = ∂f/∂f · ∂f/∂z = 1 × q = 3",
+        "∂f/∂q = ∂f/∂f · ∂f/∂q = 1 × z = -4",
+        "∂f/∂x = ∂f/∂q · ∂q/∂x = -4 × 1 = -4",
+        "∂f/∂y = ∂f/∂q · ∂q/∂y = -4 × 1 = -4",
+    ]:
+        assert line in SEED_STEPS
+
+
+def test_steps_in_ascii() -> None:
+    out = ok("eval", *SEED, "--steps", "--ascii").stdout
+    assert out.isascii()
+    assert "f = q * z = 3 * -4 = -12" in out
+    assert "df/dx = df/dq * dq/dx = -4 * 1 = -4" in out
+
+
+def test_steps_are_coloured_on_a_terminal() -> None:
+    result = run("eval", *SEED, "--steps", env={"FORCE_COLOR": "1", "TERM": "xterm-256color"})
+    assert result.code == 0, result
+    assert "\x1b[32m-12\x1b[0m" in result.stdout  # a value, green
+    assert "\x1b[31m-4\x1b[0m" in result.stdout  # a gradient, red
+
+
+def test_a_fork_shows_every_contribution_then_the_total() -> None:
+    out = ok("demo", "staged").stdout
+    fork = next(line for line in out.splitlines() if line.startswith("∂f/∂x = "))
+    assert fork.startswith("∂f/∂x = ∂f/∂num · ∂num/∂x + ∂f/∂sigx · ∂sigx/∂x + ∂f/∂xpy · ∂xpy/∂x = ")
+    assert "0.512144 × 1 + -0.791593 × sigx × (1 − sigx) + 1.58319 × 1" in fork
+    assert "= 0.512144 × 1 + -0.791593 × 0.0451767 + 1.58319 × 1 = 2.05957" in fork
+
+
+def test_local_formulas_use_the_inputs_labels() -> None:
+    out = ok("demo", "neuron-gate").stdout
+    assert "∂f/∂t4 = ∂f/∂f · ∂f/∂t4 = 1 × f × (1 − f) = 1 × 0.196612 = 0.196612" in out
+    out = ok("eval", "f = log(x)", "-x", "2", "--steps").stdout
+    assert "∂f/∂x = ∂f/∂f · ∂f/∂x = 1 × 1 / x = 1 × 0.5 = 0.5" in out
+
+
+def test_gate_patterns_are_named() -> None:
+    out = ok("demo", "patterns").stdout
+    assert "max gate: routes the upstream gradient to the larger input only" in out
+    assert "∂f/∂w = ∂f/∂t2 · ∂t2/∂w = 2 × [w > z] = 2 × 0 = 0" in out
+    assert "add gate: passes the upstream gradient to every input unchanged" in out
+    assert "multiply gate: each input gets the upstream gradient times the other input's value" in out
+
+
+def test_steps_json_numbers_match_the_table() -> None:
+    data = ok("eval", *SEED, "--steps", "--json").json()
+    grads = {n["id"]: n["grad"] for n in data["nodes"]}
+    assert [s["id"] for s in data["steps"]] == [4, 3, 2, 1, 0]
+    for step in data["steps"]:
+        assert step["grad"] == grads[step["id"]]
+        assert list(step) == ["id", "label", "grad", "contributions"]
+        if step["contributions"]:
+            assert sum(c["product"] for c in step["contributions"]) == step["grad"]
+        for c in step["contributions"]:
+            assert c["upstream"] == grads[c["from"]]
+            assert c["product"] == c["upstream"] * c["local"]
+    assert data["steps"][1] == {
+        "id": 3,
+        "label": "z",
+        "grad": 3.0,
+        "contributions": [{"from": 4, "label": "f", "upstream": 1.0, "local": 3.0, "product": 3.0}],
+    }
+
+
+NEURON_CIRCUIT = """\
+f = 1 / t7  [div]  value 0.731059  grad 1
+├── 1  const  value 1
+└── t7 = 1 + t6  [add]  value 1.36788  grad -0.534447
+    ├── 1  const  value 1
+    └── t6 = exp(t5)  [exp]  value 0.367879  grad -0.534447
+        └── t5 = −t4  [neg]  value -1  grad -0.196612
+            └── t4 = t3 + w2  [add]  value 1  grad 0.196612
+                ├── t3 = t1 + t2  [add]  value 4  grad 0.196612
+                │   ├── t1 = w0 × x0  [mul]  value -2  grad 0.196612
+                │   │   ├── w0  var  value 2  grad -0.196612
+                │   │   └── x0  var  value -1  grad 0.393224
+                │   └── t2 = w1 × x1  [mul]  value 6  grad 0.196612
+                │       ├── w1  var  value -3  grad -0.393224
+                │       └── x1  var  value -2  grad -0.589836
+                └── w2  var  value -3  grad 0.196612
+"""
+
+
+def test_circuit_of_the_neuron() -> None:
+    assert ok("demo", "neuron", "--circuit").stdout == NEURON_CIRCUIT
+
+
+def test_circuit_draws_a_shared_node_once() -> None:
+    out = ok("demo", "staged", "--circuit").stdout
+    assert out.count("x  var  value 3  grad 2.05957  (feeds 3 nodes)") == 1
+    assert out.count("x  (drawn above)") == 2
+    assert out.count("y  var  value -4  grad 1.59223  (feeds 2 nodes)") == 1
+
+
+def test_circuit_coloured_and_plain() -> None:
+    coloured = run("demo", "circuit", "--circuit", env={"FORCE_COLOR": "1", "TERM": "xterm-256color"})
+    assert "\x1b[32m-12\x1b[0m" in coloured.stdout
+    assert "\x1b[31m" in coloured.stdout
+    plain = run("demo", "circuit", "--circuit", env={"FORCE_COLOR": "1", "NO_COLOR": "1"}).stdout
+    assert "\x1b[3" not in plain
+    assert "value -12  grad 1" in plain  # marked in words without colour
+
+
+def test_circuit_in_ascii() -> None:
+    out = ok("demo", "staged", "--circuit", "--ascii").stdout
+    assert out.isascii()
+    assert "+-- num = x + sigy  [add]" in out
+
+
+def test_latex_is_a_balanced_align_block() -> None:
+    for name in DEMOS:
+        tex = ok("demo", name, "--latex").stdout
+        body = "\n".join(line for line in tex.splitlines() if not line.startswith("%"))
+        assert body.startswith("\\begin{align*}\n")
+        assert body.rstrip().endswith("\\end{align*}")
+        assert body.count("\\begin{") == body.count("\\end{") == 1
+        depth = 0
+        for char in re.sub(r"\\[{}]", "", body):
+            depth += {"{": 1, "}": -1}.get(char, 0)
+            assert depth >= 0
+        assert depth == 0
+        assert body.count("\\left") == body.count("\\right")
+        rows = body.split("\\\\\n")
+        assert all(row.count("&") <= 1 for row in rows), "one alignment point per row"
+        assert "$" not in body  # already in math mode
+        assert "#" not in body
+        assert "∂" not in body
+        assert "×" not in body
+
+
+def test_latex_of_the_notes() -> None:
+    tex = ok("demo", "circuit", "--latex").stdout
+    assert (
+        r"\frac{\partial f}{\partial z} &= \frac{\partial f}{\partial f} \cdot \frac{\partial f}{\partial z}"
+        r" = \textcolor{red!75!black}{1} \times q = \textcolor{red!75!black}{3}"
+    ) in tex
+    assert r"q &= x + y = \textcolor{green!50!black}{-2 + 5} = \textcolor{green!50!black}{3}" in tex
+
+
+def test_dot_structure() -> None:
+    dot = ok("graph", *SEED).stdout
+    assert dot.startswith("digraph backprop {")
+    assert dot.rstrip().endswith("}")
+    assert len(re.findall(r"^  n\d+ \[label=", dot, flags=re.M)) == 5
+    assert 'n2 [label="+", shape=circle, xlabel="q"' in dot
+    assert 'n4 [label="×", shape=circle, tooltip="q * z"];' in dot
+    assert '  out [label="f", shape=plaintext];' in dot
+    edges = re.findall(r"^  (n\d+) -> (n\d+|out)", dot, flags=re.M)
+    assert edges == [("n0", "n2"), ("n1", "n2"), ("n2", "n4"), ("n3", "n4"), ("n4", "out")]
+    assert 'n0 -> n2 [label=<<font color="#2e7d32">-2</font><br/><font color="#c62828">-4</font>>];' in dot
+
+
+def test_dot_without_values_is_structure_only() -> None:
+    dot = ok("graph", "(x+y)*z").stdout
+    assert "label=<" not in dot
+    assert "  n0 -> n2;" in dot
+
+
+def test_mermaid_structure() -> None:
+    text = ok("graph", *SEED, "--format", "mermaid").stdout
+    lines = text.splitlines()
+    assert lines[0] == "flowchart LR"
+    assert '  n2(("+")):::gate' in lines
+    assert '  n0["x"]:::input' in lines
+    assert sum(" --> " in line or " -->|" in line for line in lines) == 5
+    assert "  n0 -->|\"<span style='color:#2e7d32'>-2</span><br/><span style='color:#c62828'>-4</span>\"| n2" in lines
+
+
+def _svg_text(svg: str) -> str:
+    return html.unescape(" ".join(re.findall(r"<text[^>]*>([^<]*)</text>", svg)))
+
+
+def test_dot_renders_with_graphviz(tmp_path: Path) -> None:
+    if shutil.which("dot") is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI installs Graphviz: dot must be on PATH")
+        pytest.skip("Graphviz is not installed")
+    out = tmp_path / "circuit.svg"
+    ok("graph", *SEED, "--output", str(out))
+    words = _svg_text(out.read_text(encoding="utf-8")).split()
+    for expected in ["x", "y", "z", "+", "×", "-2", "5", "3", "-4", "-12", "1"]:
+        assert expected in words
+    assert "#2e7d32" in out.read_text(encoding="utf-8")
+    assert "#c62828" in out.read_text(encoding="utf-8")
+
+
+def test_rendering_without_graphviz_says_how_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    out = tmp_path / "circuit.svg"
+    result = run("graph", *SEED, "--output", str(out))
+    assert result.code == 2
+    assert "needs Graphviz's dot program, which is not installed" in result.stderr
+    assert "apt-get install graphviz" in result.stderr
+    assert not out.exists()
+
+
+def test_mermaid_does_not_render_to_svg(tmp_path: Path) -> None:
+    result = run("graph", *SEED, "--format", "mermaid", "--output", str(tmp_path / "c.svg"))
+    assert result.code == 2
+    assert "only DOT renders" in result.stderr
+
+
+def test_graph_text_to_a_file(tmp_path: Path) -> None:
+    out = tmp_path / "circuit.mmd"
+    ok("graph", *SEED, "--format", "mermaid", "--output", str(out))
+    assert out.read_text(encoding="utf-8").startswith("flowchart LR")
+
+
+@pytest.mark.parametrize("view", ["--table", "--steps", "--circuit"])
+def test_every_terminal_view_saves_an_svg(tmp_path: Path, view: str) -> None:
+    out = tmp_path / "view.svg"
+    piped = ok("eval", *SEED, view, "--svg", str(out)).stdout
+    svg = out.read_text(encoding="utf-8")
+    assert svg.startswith("<svg")
+    text = _svg_text(svg).replace("\xa0", " ")
+    assert "-12" in text
+    assert "#" in svg
+    assert piped  # the view is printed as well
+
+
+def test_readme_picture_is_regenerated_by_the_tool(tmp_path: Path) -> None:
+    """docs/seed-steps.svg is `backprop demo circuit --svg docs/seed-steps.svg`; it must not go stale."""
+    committed = Path(__file__).resolve().parent.parent / "docs" / "seed-steps.svg"
+    fresh = tmp_path / "seed-steps.svg"
+    ok("demo", "circuit", "--svg", str(fresh))
+    assert _svg_text(fresh.read_text(encoding="utf-8")) == _svg_text(committed.read_text(encoding="utf-8"))
+    assert "seed-steps.svg" in (committed.parent.parent / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_circuit_diagram_is_regenerated_by_the_tool(tmp_path: Path) -> None:
+    """docs/seed-circuit.svg is `backprop graph ... --output docs/seed-circuit.svg`."""
+    if shutil.which("dot") is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI installs Graphviz: dot must be on PATH")
+        pytest.skip("Graphviz is not installed")
+    committed = Path(__file__).resolve().parent.parent / "docs" / "seed-circuit.svg"
+    fresh = tmp_path / "seed-circuit.svg"
+    ok("graph", *SEED, "--output", str(fresh))
+    assert _svg_text(fresh.read_text(encoding="utf-8")) == _svg_text(committed.read_text(encoding="utf-8"))
+
+
+def test_demo_list() -> None:
+    out = ok("demo").stdout
+    for name, demo in DEMOS.items():
+        assert name in out
+        assert demo.description in out
+    assert "-x -2 -y 5 -z -4" in out
+
+
+GOLDEN = {
+    "circuit": (-12, {"x": -4, "y": -4, "z": 3}),
+    "neuron": (
+        0.731058578630,
+        {
+            "w0": -0.196611933241,
+            "x0": 0.393223866483,
+            "w1": -0.393223866483,
+            "x1": -0.589835799724,
+            "w2": 0.196611933241,
+        },
+    ),
+    "neuron-gate": (
+        0.731058578630,
+        {
+            "w0": -0.196611933241,
+            "x0": 0.393223866483,
+            "w1": -0.393223866483,
+            "x1": -0.589835799724,
+            "w2": 0.196611933241,
+        },
+    ),
+    "staged": (1.54564488411, {"x": 2.05956979557, "y": 1.59223275148}),
+    "patterns": (-20, {"x": -8, "y": 6, "z": 2, "w": 0}),
+}
+
+
+@pytest.mark.parametrize("name", list(DEMOS))
+def test_every_demo_matches_the_worked_examples(name: str) -> None:
+    assert set(GOLDEN) == set(DEMOS)
+    value, grads = GOLDEN[name]
+    data = ok("demo", name, "--json").json()
+    assert data["value"] == pytest.approx(value, rel=5e-12)
+    assert data["gradients"] == pytest.approx(grads, rel=5e-12)
+
+
+@pytest.mark.parametrize("name", list(DEMOS))
+@pytest.mark.parametrize("view", ["--steps", "--circuit", "--table"])
+@pytest.mark.parametrize("colour", [False, True])
+def test_every_view_works_on_every_demo(name: str, view: str, colour: bool) -> None:
+    env = {"FORCE_COLOR": "1", "TERM": "xterm-256color"} if colour else None
+    result = run("demo", name, view, env=env)
+    assert result.code == 0, result
+    assert ("\x1b[" in result.stdout) == colour
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout)
+    value = {"circuit": "-12", "patterns": "-20", "staged": "1.54564"}.get(name, "0.731059")
+    assert value in plain
+
+
+def test_unknown_demo() -> None:
+    result = run("demo", "nope")
+    assert result.code == 2
+    assert "no demo named 'nope'; the demos are: circuit, neuron" in result.stderr
+
+
+def test_pause_is_ignored_when_piped() -> None:
+    assert ok("demo", "circuit", "--pause").stdout == ok("demo", "circuit").stdout
+
+
+def test_pause_waits_for_enter_between_steps_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    import backprop_cli.output
+
+    monkeypatch.setattr(backprop_cli.output, "interactive", lambda: True)
+    reads: list[str] = []
+    monkeypatch.setattr(backprop_cli.output, "wait_for_enter", lambda: reads.append("\n"))
+    result = run("demo", "circuit", "--pause", env={"FORCE_COLOR": "1"})
+    assert result.code == 0, result
+    assert "press Enter" in result.stdout
+    assert len(reads) == len(SEED_STEPS.splitlines())
