@@ -13,6 +13,15 @@ from backprop_cli.cli import cli
 from backprop_cli.engine import Evaluation, evaluate
 from backprop_cli.parse import parse
 
+NEURON_GRADS = {
+    "w0": -0.196611933241,
+    "x0": 0.393223866483,
+    "w1": -0.393223866483,
+    "x1": -0.589835799724,
+    "w2": 0.196611933241,
+}
+"""∂f/∂input of the sigmoid neuron in worked-examples.md (12 significant digits)."""
+
 
 @pytest.fixture(autouse=True)
 def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:

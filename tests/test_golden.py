@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import ev, ok
+from conftest import NEURON_GRADS, ev, ok
 
 REL = 1e-9
 
@@ -34,13 +34,6 @@ def test_seed_circuit_unnamed_has_the_same_numbers() -> None:
 
 NEURON = "1 / (1 + exp(-(w0*x0 + w1*x1 + w2)))"
 NEURON_INPUTS = {"w0": 2.0, "x0": -1.0, "w1": -3.0, "x1": -2.0, "w2": -3.0}
-NEURON_GRADS = {
-    "w0": -0.196611933241,
-    "x0": 0.393223866483,
-    "w1": -0.393223866483,
-    "x1": -0.589835799724,
-    "w2": 0.196611933241,
-}
 # The reference shows 12 significant digits: compare to what they carry.
 REF = 5e-12
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from backprop_cli.demos import DEMOS
-from conftest import ok, run
+from conftest import NEURON_GRADS, ok, run
 
 SEED = ["q = x + y; f = q * z", "-x", "-2", "-y", "5", "-z", "-4"]
 
@@ -291,26 +291,8 @@ def test_demo_list() -> None:
 
 GOLDEN = {
     "circuit": (-12, {"x": -4, "y": -4, "z": 3}),
-    "neuron": (
-        0.731058578630,
-        {
-            "w0": -0.196611933241,
-            "x0": 0.393223866483,
-            "w1": -0.393223866483,
-            "x1": -0.589835799724,
-            "w2": 0.196611933241,
-        },
-    ),
-    "neuron-gate": (
-        0.731058578630,
-        {
-            "w0": -0.196611933241,
-            "x0": 0.393223866483,
-            "w1": -0.393223866483,
-            "x1": -0.589835799724,
-            "w2": 0.196611933241,
-        },
-    ),
+    "neuron": (0.731058578630, NEURON_GRADS),
+    "neuron-gate": (0.731058578630, NEURON_GRADS),
     "staged": (1.54564488411, {"x": 2.05956979557, "y": 1.59223275148}),
     "patterns": (-20, {"x": -8, "y": 6, "z": 2, "w": 0}),
 }

@@ -24,17 +24,22 @@ def symbol(op: str) -> str:
     return text if text and text != "||" else op
 
 
-def _wires(graph: Graph) -> list[tuple[int, int]]:
-    """(from, to) for every input of every node, plus the output's wire (to -1)."""
-    wires = [(j, i) for i, args in enumerate(graph.args) for j in args]
-    return [*wires, (len(graph) - 1, -1)]
+def _wires(graph: Graph, ev: Evaluation | None, digits: int, colour: str) -> list[tuple[str, str, str]]:
+    """(from, to, label) for every wire: each input of each node, then the output's own wire.
 
-
-def _numbers(ev: Evaluation | None, i: int, digits: int) -> tuple[str, str | None] | None:
-    if ev is None:
-        return None
-    grad = ev.grads[i]
-    return number(ev.values[i], digits), None if grad is None else number(grad, digits)
+    ``colour`` is an HTML template with ``{colour}`` and ``{text}``; the label is "" without values.
+    """
+    wires = [(j, f"n{i}") for i, args in enumerate(graph.args) for j in args]
+    result = []
+    for src, dst in [*wires, (len(graph) - 1, "out")]:
+        label = ""
+        if ev is not None:
+            label = colour.format(colour=GREEN, text=html.escape(number(ev.values[src], digits)))
+            grad = ev.grads[src]
+            if grad is not None:
+                label += "<br/>" + colour.format(colour=RED, text=html.escape(number(grad, digits)))
+        result.append((f"n{src}", dst, label))
+    return result
 
 
 def _is_leaf(graph: Graph, i: int) -> bool:
@@ -62,17 +67,8 @@ def dot(graph: Graph, ev: Evaluation | None = None, digits: int = 6) -> str:
             name = "" if i == len(graph) - 1 else f", xlabel={quote(graph.labels[i])}"
             lines.append(f"  n{i} [label={quote(label)}, shape=circle{name}, tooltip={quote(graph.expr(i))}];")
     lines.append(f"  out [label={quote(graph.labels[-1])}, shape=plaintext];")
-    for src, dst in _wires(graph):
-        target = "out" if dst == -1 else f"n{dst}"
-        nums = _numbers(ev, src, digits)
-        if nums is None:
-            lines.append(f"  n{src} -> {target};")
-            continue
-        value, grad = nums
-        label = f'<font color="{GREEN}">{html.escape(value)}</font>'
-        if grad is not None:
-            label += f'<br/><font color="{RED}">{html.escape(grad)}</font>'
-        lines.append(f"  n{src} -> {target} [label=<{label}>];")
+    for src, dst, label in _wires(graph, ev, digits, '<font color="{colour}">{text}</font>'):
+        lines.append(f"  {src} -> {dst} [label=<{label}>];" if label else f"  {src} -> {dst};")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -90,17 +86,8 @@ def mermaid(graph: Graph, ev: Evaluation | None = None, digits: int = 6) -> str:
         else:
             lines.append(f"  n{i}(({quote(symbol(graph.ops[i]))})):::gate")
     lines.append(f"  out[{quote(graph.labels[-1])}]:::input")
-    for src, dst in _wires(graph):
-        target = "out" if dst == -1 else f"n{dst}"
-        nums = _numbers(ev, src, digits)
-        if nums is None:
-            lines.append(f"  n{src} --> {target}")
-            continue
-        value, grad = nums
-        label = f"<span style='color:{GREEN}'>{html.escape(value)}</span>"
-        if grad is not None:
-            label += f"<br/><span style='color:{RED}'>{html.escape(grad)}</span>"
-        lines.append(f'  n{src} -->|"{label}"| {target}')
+    for src, dst, label in _wires(graph, ev, digits, "<span style='color:{colour}'>{text}</span>"):
+        lines.append(f'  {src} -->|"{label}"| {dst}' if label else f"  {src} --> {dst}")
     lines += [
         "  classDef input fill:none,stroke:none",
         "  classDef gate fill:#fff,stroke:#333",
