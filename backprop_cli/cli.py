@@ -85,6 +85,14 @@ def view_options(command: F) -> F:
         click.option("--table", "view", flag_value="table", help="Show the node table (eval's default)."),
         click.option("--steps", "view", flag_value="steps", help="Write out the forward pass and the chain rule."),
         click.option("--circuit", "view", flag_value="circuit", help="Draw the circuit as a tree."),
+        click.option(
+            "--mode",
+            type=click.Choice(["reverse", "forward"]),
+            default="reverse",
+            show_default=True,
+            help="Reverse mode (backpropagation: one pass for all inputs) or forward mode (one pass per input).",
+        ),
+        click.option("--wrt", metavar="NAMES", help="Differentiate only with respect to these inputs: --wrt x,y."),
         click.option("--latex", is_flag=True, help="Print the derivation as a LaTeX align* block."),
         click.option("--ascii", is_flag=True, help="Plain ASCII symbols (d, *) instead of ∂, ×, σ."),
         click.option("--svg", metavar="FILE", help="Also save the view as an SVG picture of the terminal."),
@@ -114,6 +122,8 @@ def show(
     svg: str | None,
     digits: int,
     max_rows: int,
+    mode: str,
+    wrt: str | None,
     pause: bool = False,
 ) -> None:
     """Evaluate and print in the chosen view."""
@@ -124,7 +134,8 @@ def show(
     warn(graph.warnings)
     inputs, unused = bind_inputs(graph, values)
     warn(unused)
-    ev = evaluate(graph, inputs)
+    names = None if wrt is None else [name.strip() for name in wrt.split(",") if name.strip()]
+    ev = evaluate(graph, inputs, mode, names)
     if as_json:
         from .views.json_view import dumps, evaluation
 

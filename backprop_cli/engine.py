@@ -8,7 +8,7 @@ nothing turns silently into NaN or infinity.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from .errors import InputError, MathError
@@ -27,15 +27,21 @@ class Evaluation:
     local: list[tuple[float | None, ...]]
     """``local[i][k]`` is ∂node_i/∂(its k-th input); None towards a constant."""
     grads: list[float | None]
-    """∂output/∂node; None for constants."""
+    """∂output/∂node (reverse mode); None for constants, and for every node in forward mode."""
+    wrt: list[str]
+    """The inputs differentiated, in order of first use."""
+    tangents: dict[str, list[float]] | None = None
+    """Forward mode: input -> ∂node/∂input for every node."""
 
     @property
     def value(self) -> float:
         return self.values[-1]
 
     def input_grads(self) -> dict[str, float]:
-        """∂output/∂input for every input, in order of first use."""
-        return {name: self.grads[i] or 0.0 for name, i in self.graph.inputs.items()}
+        """∂output/∂input for every input in ``wrt``, in order of first use."""
+        if self.tangents is not None:
+            return {name: self.tangents[name][-1] for name in self.wrt}
+        return {name: self.grads[self.graph.inputs[name]] or 0.0 for name in self.wrt}
 
 
 def bind_inputs(graph: Graph, given: Mapping[str, float]) -> tuple[dict[str, float], list[str]]:
@@ -140,8 +146,44 @@ def backward(graph: Graph, local: list[tuple[float | None, ...]]) -> list[float 
     return [g if needs[i] else None for i, g in enumerate(grads)]
 
 
-def evaluate(graph: Graph, inputs: Mapping[str, float]) -> Evaluation:
-    """Forward pass, local gradients and reverse pass."""
+def evaluate(
+    graph: Graph, inputs: Mapping[str, float], mode: str = "reverse", wrt: Sequence[str] | None = None
+) -> Evaluation:
+    """Forward pass, local gradients, then the reverse pass or (``mode="forward"``) forward mode.
+
+    ``wrt`` restricts which inputs are differentiated (default: all).
+    """
+    names = list(graph.inputs) if wrt is None else check_wrt(graph, wrt)
     values = forward(graph, inputs)
     local = local_gradients(graph, values)
-    return Evaluation(graph, values, local, backward(graph, local))
+    if mode == "forward":
+        return Evaluation(graph, values, local, [None] * len(graph), names, forward_mode(graph, local, names))
+    return Evaluation(graph, values, local, backward(graph, local), names)
+
+
+def check_wrt(graph: Graph, wrt: Sequence[str]) -> list[str]:
+    """The inputs named in ``wrt``, in the graph's order; an error names any that is not an input."""
+    unknown = [name for name in wrt if name not in graph.inputs]
+    if unknown:
+        known = ", ".join(graph.inputs) or "none"
+        raise InputError(f"--wrt names {', '.join(unknown)}, which the expression has no input of (inputs: {known})")
+    return [name for name in graph.inputs if name in wrt]
+
+
+def forward_mode(graph: Graph, local: list[tuple[float | None, ...]], wrt: list[str]) -> dict[str, list[float]]:
+    """Forward-mode differentiation: for each input in ``wrt``, one pass carrying every node's tangent
+    ∂node/∂input, from the same local gradients as the reverse pass: ṅ = Σ ∂n/∂a · ȧ.
+    """
+    result = {}
+    for name in wrt:
+        seed = graph.inputs[name]
+        tangent = [0.0] * len(graph)
+        tangent[seed] = 1.0
+        for i in range(seed + 1, len(graph)):
+            tangent[i] = sum((d * tangent[j] for j, d in zip(graph.args[i], local[i]) if d is not None), 0.0)
+            if not math.isfinite(tangent[i]):
+                raise MathError(
+                    f"the tangent of {graph.expr(i)} with respect to {name} overflows", graph.source, graph.spans[i]
+                )
+        result[name] = tangent
+    return result

@@ -12,7 +12,7 @@ from ..errors import BackpropError
 def evaluation(ev: Evaluation) -> dict[str, Any]:
     """The eval result as JSON-ready data (keys in their documented order)."""
     g = ev.graph
-    nodes = [
+    nodes: list[dict[str, Any]] = [
         {
             "id": i,
             "label": g.labels[i],
@@ -26,13 +26,18 @@ def evaluation(ev: Evaluation) -> dict[str, Any]:
         }
         for i in range(len(g))
     ]
-    return {
+    data = {
         "expression": g.source,
         "value": ev.value,
         "inputs": {name: ev.values[i] for name, i in g.inputs.items()},
         "gradients": ev.input_grads(),
         "nodes": nodes,
     }
+    if ev.tangents is not None:
+        for i, node in enumerate(nodes):
+            node["tangents"] = {name: ev.tangents[name][i] for name in ev.wrt}
+        data["mode"] = "forward"
+    return data
 
 
 def error(err: BackpropError) -> dict[str, Any]:

@@ -34,6 +34,8 @@ class Style:
     times: str = "×"
     cdot: str = "·"
     arrow: str = "←"
+    tangent: str = "\u0307"
+    """Marks a tangent in forward mode: a combining dot above (q̇)."""
     replacements: tuple[tuple[str, str], ...] = ()
     """Applied to templates (never to filled-in labels or numbers)."""
     regex_replacements: tuple[tuple[str, str], ...] = field(default=())
@@ -51,6 +53,10 @@ class Style:
     def derivative(self, num: str, den: str) -> str:
         """∂num/∂den."""
         return f"{self.partial}{self.label(num)}/{self.partial}{self.label(den)}"
+
+    def dot(self, name: str) -> str:
+        """The tangent of a node in forward mode: q̇ (q' in ASCII)."""
+        return self.label(name) + self.tangent
 
     def fill(self, template: str, refs: list[str], out: str = "") -> str:
         """Put refs into a template, in parentheses where a negative number would be misread."""
@@ -77,6 +83,9 @@ class LatexStyle(Style):
     def derivative(self, num: str, den: str) -> str:
         return rf"\frac{{\partial {self.label(num)}}}{{\partial {self.label(den)}}}"
 
+    def dot(self, name: str) -> str:
+        return rf"\dot{{{self.label(name)}}}"
+
 
 UNICODE = Style("unicode", replacements=((" * ", " × "), ("-", "−")))
 ASCII = Style(
@@ -85,6 +94,7 @@ ASCII = Style(
     times="*",
     cdot="*",
     arrow="<-",
+    tangent="'",
     replacements=(("×", "*"), ("−", "-"), ("σ(", "sigmoid("), ("|{0}|", "abs({0})")),
 )
 _LATEX_FUNCTIONS = tuple(

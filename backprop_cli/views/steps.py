@@ -91,6 +91,42 @@ def backward_lines(ev: Evaluation, refs: Refs, steps: list[Step]) -> list[Line]:
     return lines
 
 
+def tangent_lines(ev: Evaluation, refs: Refs) -> list[Line]:
+    """Forward mode: per input, a header, then ``ṅ = Σ ∂n/∂a · ȧ = ... = tangent`` for every operation."""
+    g, style, digits = ev.graph, refs.style, refs.digits
+    assert ev.tangents is not None
+    lines: list[Line] = []
+    for n, name in enumerate(ev.wrt, 1):
+        tangent = ev.tangents[name]
+        seeds = ", ".join(f"{style.dot(other)} = {1 if other == name else 0}" for other in g.inputs)
+        lines.append([(f"pass {n} of {len(ev.wrt)}: tangents with respect to {style.label(name)} ({seeds})", "note")])
+        for i in range(len(g)):
+            if not g.args[i] or not g.needs_grad[i]:
+                continue
+            terms, numbers = [], []
+            for k, (j, d) in enumerate(zip(g.args[i], ev.local[i])):
+                if d is None:
+                    continue
+                formula = refs.local_formula(i, k)
+                dot = style.dot(g.labels[j])
+                terms.append(dot if formula == "1" else f"{formula} {style.cdot} {dot}")
+                value = number(tangent[j], digits)
+                numbers.append(value if formula == "1" else f"{number(d, digits)} {style.times} {value}")
+            line: Line = [(f"{style.dot(g.labels[i])} = {' + '.join(terms)} = ", "")]
+            if len(numbers) > 1 or numbers[0] != number(tangent[i], digits):
+                line.append((" + ".join(numbers) + " = ", ""))
+            lines.append([*line, (number(tangent[i], digits), "grad")])
+        lines.append([(f"{style.derivative(g.labels[-1], name)} = ", ""), (number(tangent[-1], digits), "grad")])
+    return lines
+
+
+def derivation_lines(ev: Evaluation, refs: Refs) -> tuple[list[Line], list[Line]]:
+    """The forward pass, and then the reverse pass or forward mode's tangent passes."""
+    if ev.tangents is not None:
+        return forward_lines(ev, refs), tangent_lines(ev, refs)
+    return forward_lines(ev, refs), backward_lines(ev, refs, backward_steps(ev))
+
+
 def style_for(ascii: bool) -> Style:
     return ASCII if ascii else UNICODE
 
@@ -106,18 +142,10 @@ def render(ev: Evaluation, digits: int = 6, ascii: bool = False) -> Any:
     def text(line: Line) -> Text:
         return Text.assemble(*((piece, colours[kind]) for piece, kind in line))
 
-    parts = [Text("Forward pass", "bold")]
-    parts += [text(line) for line in forward_lines(ev, refs)]
-    parts += [Text(""), Text("Backward pass", "bold")]
-    parts += [text(line) for line in backward_lines(ev, refs, backward_steps(ev))]
+    forward, derivatives = derivation_lines(ev, refs)
+    second = "Forward mode" if ev.tangents is not None else "Backward pass"
+    parts = [Text("Forward pass", "bold"), *map(text, forward), Text(""), Text(second, "bold"), *map(text, derivatives)]
     return Group(*parts)
-
-
-def plain_lines(ev: Evaluation, digits: int = 6, ascii: bool = False) -> list[str]:
-    """The derivation as plain strings, forward pass then backward pass (for --pause)."""
-    refs = Refs(ev, style_for(ascii), digits)
-    lines = forward_lines(ev, refs) + backward_lines(ev, refs, backward_steps(ev))
-    return ["".join(piece for piece, _ in line) for line in lines]
 
 
 def latex(ev: Evaluation, digits: int = 6) -> str:
@@ -137,9 +165,9 @@ def latex(ev: Evaluation, digits: int = 6) -> str:
         lhs, eq, rhs = body.partition(" = ")
         return f"  {lhs} &= {rhs}" if eq else f"  {body}"
 
-    forward = [tex(line) for line in forward_lines(ev, refs)]
-    backward = [tex(line) for line in backward_lines(ev, refs, backward_steps(ev))]
-    body = [r"  &\text{Forward pass}", *forward, r"  &\text{Backward pass}", *backward]
+    forward, derivatives = derivation_lines(ev, refs)
+    second = "Forward mode" if ev.tangents is not None else "Backward pass"
+    body = [r"  &\text{Forward pass}", *map(tex, forward), rf"  &\text{{{second}}}", *map(tex, derivatives)]
     return "\n".join(
         [
             r"% backprop: the derivation (needs \usepackage{amsmath} and \usepackage{xcolor})",
@@ -151,8 +179,20 @@ def latex(ev: Evaluation, digits: int = 6) -> str:
 
 
 def steps_json(ev: Evaluation) -> list[dict[str, Any]]:
-    """The backward pass as data, for ``--steps --json``."""
+    """The backward pass (or forward mode's passes) as data, for ``--steps --json``."""
     g = ev.graph
+    if ev.tangents is not None:
+        return [
+            {
+                "wrt": name,
+                "tangents": [
+                    {"id": i, "label": g.labels[i], "tangent": ev.tangents[name][i]}
+                    for i in range(len(g))
+                    if g.needs_grad[i]
+                ],
+            }
+            for name in ev.wrt
+        ]
     return [
         {
             "id": step.node,

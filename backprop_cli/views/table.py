@@ -36,19 +36,24 @@ def render(ev: Evaluation, digits: int = 6, max_rows: int = 200, ascii: bool = F
     out = g.labels[-1]
     header = Text.assemble((out, "bold"), " = ", (number(ev.value, digits), VALUE))
 
+    # Reverse mode: one column of ∂output/∂node. Forward mode: a column of ∂node/∂input per input.
+    if ev.tangents is None:
+        derivatives = {f"grad {d}{out}/{d}node": [x or 0.0 for x in ev.grads]}
+    else:
+        derivatives = {f"{d}node/{d}{name}": ev.tangents[name] for name in ev.wrt}
     head, tail = _rows(len(g), max_rows)
     rows = []
     for ids in (head, tail):
         if ids is tail and len(tail):
             hidden = len(g) - len(head) - len(tail)
-            rows.append((dots, "", f"{hidden:,} more nodes", "", "", ""))
+            rows.append((dots, "", f"{hidden:,} more nodes", "", *[""] * len(derivatives), ""))
         rows += [
             (
                 g.labels[i],
                 g.ops[i],
                 one_line(g.expr(i)),
                 number(ev.values[i], digits),
-                number(ev.grads[i], digits) if ev.grads[i] is not None else dash,
+                *(number(t[i], digits) if g.needs_grad[i] else dash for t in derivatives.values()),
                 _local(ev, i, digits, d),
             )
             for i in ids
@@ -63,8 +68,9 @@ def render(ev: Evaluation, digits: int = 6, max_rows: int = 200, ascii: bool = F
     table.add_column("op", no_wrap=True, min_width=width(1))
     table.add_column("expr", overflow="fold", min_width=width(2, 10))
     table.add_column("value", justify="right", no_wrap=True, style=VALUE, min_width=width(3))
-    table.add_column(f"grad {d}{out}/{d}node", justify="right", no_wrap=True, style=GRAD, min_width=width(4))
-    table.add_column("local gradients", overflow="fold", min_width=width(5, 14))
+    for k, title in enumerate(derivatives, 4):
+        table.add_column(title, justify="right", no_wrap=True, style=GRAD, min_width=width(k))
+    table.add_column("local gradients", overflow="fold", min_width=width(-1, 14))
     for row in rows:
         table.add_row(*row)
 
