@@ -39,8 +39,10 @@ class Op:
     """Why ``forward`` failed for these inputs, when a better word than the generic one exists."""
     gate: str = ""
     """The backward-flow pattern of this gate, for the step-by-step view."""
-    smooth: bool = True
-    """False where ``local_text`` uses [condition] brackets, which are not in the expression language."""
+    kink: Fn | None = None
+    """For an op with a kink: a function of the inputs that is zero at the kink and changes sign
+    across it (gradient checking warns when a centred difference straddles it). The ``local_text`` of
+    such an op uses [condition] brackets or sign(), which are not in the expression language."""
 
 
 def _sigmoid(a: float) -> float:
@@ -181,9 +183,9 @@ OPS: dict[str, Op] = {
             ("[a > 0]",),
             "relu({0})",
             gate="relu gate: passes the gradient only where its input is positive",
-            smooth=False,
+            kink=lambda a: a,
         ),
-        Op("abs", 1, abs, (lambda a, out: _sign(a),), ("sign(a)",), "|{0}|", smooth=False),
+        Op("abs", 1, abs, (lambda a, out: _sign(a),), ("sign(a)",), "|{0}|", kink=lambda a: a),
         Op(
             "max",
             2,
@@ -192,7 +194,7 @@ OPS: dict[str, Op] = {
             ("[a > b]", "[b > a]"),
             "max({0}, {1})",
             gate="max gate: routes the upstream gradient to the larger input only",
-            smooth=False,
+            kink=lambda a, b: a - b,
         ),
         Op(
             "min",
@@ -202,7 +204,7 @@ OPS: dict[str, Op] = {
             ("[a < b]", "[b < a]"),
             "min({0}, {1})",
             gate="min gate: routes the upstream gradient to the smaller input only",
-            smooth=False,
+            kink=lambda a, b: a - b,
         ),
     ]
 }

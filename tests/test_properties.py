@@ -10,33 +10,7 @@ from hypothesis import strategies as st
 from backprop_cli.engine import evaluate
 from backprop_cli.errors import BackpropError
 from backprop_cli.parse import parse
-from conftest import run
-
-NAMES = ["x", "y", "z"]
-SMOOTH_UNARY = ["exp", "sin", "cos", "tanh", "sigmoid", "-"]
-BINARY = ["+", "-", "*", "/", "^"]
-
-leaves = st.one_of(
-    st.sampled_from(NAMES),
-    st.floats(min_value=0.1, max_value=3, allow_nan=False).map(lambda v: repr(round(v, 3))),
-    st.sampled_from(["pi", "e"]),
-)
-
-
-def _combine(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
-    unary = st.tuples(st.sampled_from(SMOOTH_UNARY), children).map(
-        lambda t: f"-({t[1]})" if t[0] == "-" else f"{t[0]}({t[1]})"
-    )
-    binary = st.tuples(children, st.sampled_from(BINARY), children).map(
-        # x^2-style powers only: a random base may be negative.
-        lambda t: f"({t[0]})^2" if t[1] == "^" else f"({t[0]}) {t[1]} ({t[2]})"
-    )
-    logs = children.map(lambda c: f"log(1 + ({c})^2)")
-    return st.one_of(unary, binary, logs)
-
-
-expressions = st.recursive(leaves, _combine, max_leaves=12)
-points = st.fixed_dictionaries({n: st.floats(min_value=-2, max_value=2, allow_nan=False) for n in NAMES})
+from conftest import expressions, points, run
 
 
 @settings(max_examples=300, deadline=None)

@@ -340,3 +340,29 @@ def test_pause_waits_for_enter_between_steps_on_a_terminal(monkeypatch: pytest.M
     assert result.code == 0, result
     assert "press Enter" in result.stdout
     assert len(reads) == len(SEED_STEPS.splitlines())
+
+
+def test_latex_compiles_with_pdflatex(tmp_path: Path) -> None:
+    """Runs where TeX is installed (CI does not install it: TeX Live is too large for its budget)."""
+    if shutil.which("pdflatex") is None:
+        pytest.skip("pdflatex is not installed")
+    import subprocess
+
+    for name in DEMOS:
+        for mode in ("reverse", "forward"):
+            tex = ok("demo", name, "--latex", "--mode", mode).stdout
+            doc = tmp_path / f"{name}-{mode}.tex"
+            doc.write_text(
+                "\\documentclass{article}\\usepackage[landscape,margin=1cm]{geometry}"
+                "\\usepackage{amsmath}\\usepackage{xcolor}\\begin{document}\\tiny\n"
+                f"{tex}\n\\end{{document}}\n",
+                encoding="utf-8",
+            )
+            result = subprocess.run(
+                ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", doc.name],
+                cwd=tmp_path,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            assert result.returncode == 0, result.stdout[-2000:]

@@ -3,7 +3,8 @@
     q = x + y = -2 + 5 = 3
     ∂f/∂x = ∂f/∂q · ∂q/∂x = -4 × 1 = -4
 
-A line is a list of (text, kind) pieces; kind is "value" (green), "grad" (red), "note" or "".
+A line is a list of (text, kind) pieces; kind is "value" (green), "grad" (red), "note" (a comment),
+"title" (words that head a line) or "" (a formula).
 The same lines render as Rich text (Unicode or ASCII) and as a LaTeX ``align*`` block.
 """
 
@@ -99,7 +100,8 @@ def tangent_lines(ev: Evaluation, refs: Refs) -> list[Line]:
     for n, name in enumerate(ev.wrt, 1):
         tangent = ev.tangents[name]
         seeds = ", ".join(f"{style.dot(other)} = {1 if other == name else 0}" for other in g.inputs)
-        lines.append([(f"pass {n} of {len(ev.wrt)}: tangents with respect to {style.label(name)} ({seeds})", "note")])
+        title = f"pass {n} of {len(ev.wrt)}: tangents with respect to "
+        lines.append([(title, "title"), (style.label(name), ""), (" (", "title"), (seeds, ""), (")", "title")])
         for i in range(len(g)):
             if not g.args[i] or not g.needs_grad[i]:
                 continue
@@ -137,7 +139,7 @@ def render(ev: Evaluation, digits: int = 6, ascii: bool = False) -> Any:
     from rich.text import Text
 
     refs = Refs(ev, style_for(ascii), digits)
-    colours = {"value": "green", "grad": "red", "note": "dim italic", "": ""}
+    colours = {"value": "green", "grad": "red", "note": "dim italic", "title": "bold", "": ""}
 
     def text(line: Line) -> Text:
         return Text.assemble(*((piece, colours[kind]) for piece, kind in line))
@@ -158,10 +160,14 @@ def latex(ev: Evaluation, digits: int = 6) -> str:
         for piece, kind in line:
             if kind == "note":
                 body += r"\quad\text{(" + piece.strip().removeprefix(r"\leftarrow").strip() + ")}"
+            elif kind == "title":
+                body += r"\text{" + piece + "}"
             elif kind in colours:
                 body += rf"\textcolor{{{colours[kind]}}}{{{piece}}}"
             else:
                 body += piece
+        if line[0][1] == "title":
+            return f"  &{body}"
         lhs, eq, rhs = body.partition(" = ")
         return f"  {lhs} &= {rhs}" if eq else f"  {body}"
 

@@ -1,0 +1,161 @@
+"""Gradient checking, as CS231n's notes teach it: the analytic gradient (reverse mode) against the
+centred difference (f(x + h) − f(x − h)) / 2h, compared by relative error.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from .engine import Evaluation, evaluate, forward
+from .errors import InputError, MathError
+from .graph import Graph
+from .ops import OPS
+
+OK_BELOW = 1e-7
+"""A relative error below this is a match."""
+SUSPICIOUS_BELOW = 1e-4
+"""Below this (and not below OK_BELOW) it is suspicious; at or above it, wrong."""
+TINY = 1e-10
+"""When both gradients are smaller than this, their absolute difference is the error."""
+RELATIVE_STEP = 1e-5
+"""The default step is RELATIVE_STEP × max(1, |x|)."""
+
+
+def default_step(x: float) -> float:
+    """About the cube root of float64's epsilon, scaled to x: it balances the centred difference's
+    truncation error (∝ h²) against its rounding error (∝ ε/h)."""
+    return RELATIVE_STEP * max(1.0, abs(x))
+
+
+def relative_error(a: float, n: float) -> float:
+    """|a − n| / max(|a|, |n|), or |a − n| when both are tiny (no division by ~0)."""
+    scale = max(abs(a), abs(n))
+    return abs(a - n) if scale < TINY else abs(a - n) / scale
+
+
+@dataclass(frozen=True, slots=True)
+class InputCheck:
+    """The check of one input's gradient."""
+
+    name: str
+    value: float
+    analytic: float
+    numerical: float | None
+    step: float
+    rel_error: float | None
+    verdict: str
+    """``ok``, ``suspicious``, ``wrong``, ``kink`` (the difference straddles a kink) or ``undefined``."""
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Expectation:
+    """A hand-derived gradient and the true one."""
+
+    name: str
+    text: str
+    expected: float
+    actual: float
+    right: bool
+
+
+def _sign(x: float) -> float:
+    return 0.0 if x == 0 else math.copysign(1.0, x)
+
+
+def _kinks(graph: Graph, points: Sequence[list[float]]) -> list[int]:
+    """Nodes whose kink lies within the points (on it, or changing sides between them)."""
+    found = []
+    for i, (name, args) in enumerate(zip(graph.ops, graph.args)):
+        kink = OPS[name].kink
+        if kink is None:
+            continue
+        sides = {_sign(kink(*[p[j] for j in args])) for p in points}
+        if len(sides) > 1 or 0.0 in sides:
+            found.append(i)
+    return found
+
+
+def check_input(graph: Graph, ev: Evaluation, inputs: Mapping[str, float], name: str, h: float | None) -> InputCheck:
+    """Check ∂output/∂name numerically."""
+    x = inputs[name]
+    step = h if h is not None else default_step(x)
+    analytic = ev.input_grads()[name]
+    try:
+        up = forward(graph, {**inputs, name: x + step})
+        down = forward(graph, {**inputs, name: x - step})
+    except MathError as err:
+        note = f"f is not defined at {name} ± h: {err.message}"
+        return InputCheck(name, x, analytic, None, step, None, "undefined", note)
+    numerical = (up[-1] - down[-1]) / (2 * step)
+    error = relative_error(analytic, numerical)
+    verdict = "ok" if error < OK_BELOW else "suspicious" if error < SUSPICIOUS_BELOW else "wrong"
+    note = ""
+    kinks = _kinks(graph, [down, ev.values, up])
+    if kinks:
+        where = ", ".join(graph.expr(i) for i in kinks)
+        note = f"{name} is within h of the kink of {where}: the centred difference is not reliable there"
+        if verdict != "ok":
+            verdict = "kink"
+    return InputCheck(name, x, analytic, numerical, step, error, verdict, note)
+
+
+def parse_expectations(words: Sequence[str]) -> list[tuple[str, str]]:
+    """``x=-4`` -> ("x", "-4")."""
+    result = []
+    for word in words:
+        name, eq, text = word.partition("=")
+        if not eq or not name.strip():
+            raise InputError(f"--expect takes NAME=VALUE, as in --expect x=-4, not {word!r}")
+        result.append((name.strip(), text.strip()))
+    return result
+
+
+def matches(expected: float, text: str, actual: float) -> bool:
+    """Right when equal to ~1e-9, or equal to the true value rounded to the decimals written."""
+    if math.isclose(expected, actual, rel_tol=1e-9, abs_tol=1e-12):
+        return True
+    mantissa = text.lower().split("e")[0]
+    if "." not in mantissa or "e" in text.lower():
+        return False
+    decimals = len(mantissa.split(".")[1])
+    return round(actual, decimals) == round(expected, decimals)
+
+
+def expectations(ev: Evaluation, expected: Sequence[tuple[str, str]]) -> list[Expectation]:
+    """Compare hand-derived gradients ∂output/∂NAME (inputs or named nodes) with the true ones."""
+    g = ev.graph
+    labels = {label: i for i, label in enumerate(g.labels)}
+    result = []
+    for name, text in expected:
+        if name not in labels:
+            raise InputError(f"--expect {name}=...: the expression has no node named {name!r}")
+        grad = ev.grads[labels[name]]
+        if grad is None:
+            raise InputError(f"--expect {name}=...: {name} is a constant, it has no gradient")
+        try:
+            value = float(text)
+        except ValueError:
+            raise InputError(f"--expect {name}={text}: not a number") from None
+        result.append(Expectation(name, text, value, grad, matches(value, text, grad)))
+    return result
+
+
+def check(
+    graph: Graph,
+    inputs: Mapping[str, float],
+    h: float | None = None,
+    wrt: Sequence[str] | None = None,
+    expected: Sequence[tuple[str, str]] = (),
+) -> tuple[Evaluation, list[InputCheck], list[Expectation]]:
+    """Evaluate, check every input's gradient (or those in ``wrt``) and the expectations."""
+    ev = evaluate(graph, inputs, wrt=wrt)
+    checks = [check_input(graph, ev, inputs, name, h) for name in ev.wrt]
+    return ev, checks, expectations(ev, expected)
+
+
+def passed(checks: Sequence[InputCheck], expected: Sequence[Expectation]) -> bool:
+    """False when a gradient check says wrong or an expectation is wrong."""
+    return all(c.verdict != "wrong" for c in checks) and all(e.right for e in expected)

@@ -1,0 +1,90 @@
+"""The gradient check as a Rich table, and as JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..engine import Evaluation, exact
+from ..gradcheck import OK_BELOW, SUSPICIOUS_BELOW, Expectation, InputCheck
+from .fmt import number
+
+
+def _power(x: float) -> str:
+    """1e-07 -> 1e-7."""
+    mantissa, exponent = f"{x:.0e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
+VERDICT_STYLE = {"ok": "green", "suspicious": "yellow", "wrong": "bold red", "kink": "yellow", "undefined": "yellow"}
+
+
+def render(
+    ev: Evaluation, checks: list[InputCheck], expected: list[Expectation], h: float | None, digits: int = 10
+) -> Any:
+    """Value, then one row per input (analytic, numerical, relative error, verdict), then expectations."""
+    from rich import box
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    out = ev.graph.labels[-1]
+    step = f"h = {number(h, digits)}" if h is not None else "h = 1e-5 × max(1, |x|)"
+    parts: list[Any] = [
+        Text.assemble((out, "bold"), " = ", (number(ev.value, digits), "green"), f"   (centred differences, {step})")
+    ]
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    for title in ("input", "value", f"analytic ∂{out}/∂input", "numerical", "relative error"):
+        table.add_column(title, justify="left" if title == "input" else "right", no_wrap=True)
+    table.add_column("verdict")
+    for c in checks:
+        table.add_row(
+            c.name,
+            number(c.value, digits),
+            Text(number(c.analytic, digits), "red"),
+            number(c.numerical, digits) if c.numerical is not None else "—",
+            format(c.rel_error, ".1e") if c.rel_error is not None else "—",
+            Text.assemble((c.verdict, VERDICT_STYLE[c.verdict]), (f": {c.note}" if c.note else "", "dim")),
+        )
+    thresholds = (
+        f"relative error: ok below {_power(OK_BELOW)}, suspicious below {_power(SUSPICIOUS_BELOW)}, wrong above"
+    )
+    parts += [table, Text(thresholds, "dim")]
+    if expected:
+        grid = Table.grid(padding=(0, 1))
+        for e in expected:
+            verdict = (
+                Text("right", "green")
+                if e.right
+                else Text.assemble(("wrong", "bold red"), f": it is {exact(e.actual)}")
+            )
+            grid.add_row(f"∂{out}/∂{e.name} = {e.text}", verdict)
+        parts += [Text("your gradients:"), grid]
+    return Group(*parts)
+
+
+def to_json(
+    ev: Evaluation, checks: list[InputCheck], expected: list[Expectation], h: float | None, ok: bool
+) -> dict[str, Any]:
+    """The check's JSON object (keys in a stable order)."""
+    return {
+        "expression": ev.graph.source,
+        "value": ev.value,
+        "h": h,
+        "checks": [
+            {
+                "input": c.name,
+                "value": c.value,
+                "analytic": c.analytic,
+                "numerical": c.numerical,
+                "step": c.step,
+                "rel_error": c.rel_error,
+                "verdict": c.verdict,
+                "note": c.note,
+            }
+            for c in checks
+        ],
+        "expectations": [
+            {"name": e.name, "expected": e.expected, "gradient": e.actual, "right": e.right} for e in expected
+        ],
+        "ok": ok,
+    }

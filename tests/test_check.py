@@ -1,0 +1,234 @@
+"""Gradient checking (backprop check) and forward mode (--mode forward)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given, settings
+
+from backprop_cli.demos import DEMOS
+from backprop_cli.engine import evaluate
+from backprop_cli.errors import BackpropError
+from backprop_cli.gradcheck import default_step, matches, relative_error
+from backprop_cli.parse import parse
+from conftest import expressions, ok, points, run
+
+SEED = ["q = x + y; f = q * z", "-x", "-2", "-y", "5", "-z", "-4"]
+
+
+def demo_args(name: str) -> list[str]:
+    demo = DEMOS[name]
+    return [demo.source, *(f"{k}={v}" for k, v in demo.values.items())]
+
+
+@pytest.mark.parametrize("name", list(DEMOS))
+def test_reverse_forward_and_numerical_agree_on_the_worked_examples(name: str) -> None:
+    reverse = ok("eval", *demo_args(name), "--json").json()["gradients"]
+    forward = ok("eval", *demo_args(name), "--json", "--mode", "forward").json()["gradients"]
+    assert forward.keys() == reverse.keys()
+    for key in reverse:
+        assert forward[key] == pytest.approx(reverse[key], rel=1e-12, abs=1e-15)
+    data = ok("check", *demo_args(name), "--json").json()
+    assert data["ok"] is True
+    for c in data["checks"]:
+        assert c["analytic"] == reverse[c["input"]]
+        assert c["verdict"] == "ok", c
+        assert c["rel_error"] < 1e-7
+
+
+@settings(max_examples=200, deadline=None)
+@given(expressions, points)
+def test_forward_mode_equals_reverse_mode(source: str, at: dict[str, float]) -> None:
+    graph = parse(source)
+    inputs = {n: at[n] for n in graph.inputs}
+    try:
+        reverse = evaluate(graph, inputs).input_grads()
+        forward = evaluate(graph, inputs, mode="forward").input_grads()
+    except BackpropError:
+        return
+    for name, grad in reverse.items():
+        assert math.isclose(forward[name], grad, rel_tol=1e-12, abs_tol=1e-300), (source, name)
+
+
+def test_check_table() -> None:
+    out = ok("check", *SEED).stdout
+    assert out.splitlines()[0] == "f = -12   (centred differences, h = 1e-5 × max(1, |x|))"
+    assert "relative error: ok below 1e-7, suspicious below 1e-4, wrong above" in out
+    rows = [line.split() for line in out.splitlines() if line.startswith(("x ", "y ", "z "))]
+    assert [(r[0], r[1], r[2], r[3], r[-1]) for r in rows] == [
+        ("x", "-2", "-4", "-4", "ok"),
+        ("y", "5", "-4", "-4", "ok"),
+        ("z", "-4", "3", "3", "ok"),
+    ]
+
+
+def test_check_json_schema() -> None:
+    data = ok("check", *SEED, "--json").json()
+    assert list(data) == ["expression", "value", "h", "checks", "expectations", "ok"]
+    assert data["h"] is None
+    assert list(data["checks"][0]) == [
+        "input",
+        "value",
+        "analytic",
+        "numerical",
+        "step",
+        "rel_error",
+        "verdict",
+        "note",
+    ]
+    assert [c["step"] for c in data["checks"]] == [2e-5, 5e-5, 4e-5]  # 1e-5 × max(1, |x|)
+    assert ok("check", *SEED, "--json", "--h", "0.001").json()["h"] == 0.001
+
+
+def test_expectations_right_and_wrong() -> None:
+    right = ok("check", *SEED, "--expect", "x=-4", "--expect", "y=-4", "--expect", "q=-4")
+    assert right.stdout.count("right") == 3
+    result = run("check", *SEED, "--expect", "x=-4", "--expect", "z=-4", "--json")
+    assert result.code == 3
+    expectations = result.json()["expectations"]
+    assert expectations == [
+        {"name": "x", "expected": -4.0, "gradient": -4.0, "right": True},
+        {"name": "z", "expected": -4.0, "gradient": 3.0, "right": False},
+    ]
+    table = run("check", *SEED, "--expect", "z=-4")
+    assert table.code == 3
+    assert "∂f/∂z = -4 wrong: it is 3" in table.stdout
+
+
+def test_expectation_to_the_digits_written() -> None:
+    neuron = demo_args("neuron")
+    assert ok("check", *neuron, "--expect", "w0=-0.1966", "--expect", "x0=0.39").code == 0
+    assert run("check", *neuron, "--expect", "w0=-0.1967").code == 3
+    assert matches(-4.0, "-4", -4.0)
+    assert not matches(-4.0, "-4", -3.9)
+    assert matches(0.2, "0.2", 0.196611933241)
+    assert not matches(0.19, "0.19", 0.196611933241)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--expect", "x"], "--expect takes NAME=VALUE"),
+        (["--expect", "w=1"], "the expression has no node named 'w'"),
+        (["--expect", "x=abc"], "--expect x=abc: not a number"),
+        (["--h", "0"], "--h must be a positive number"),
+        (["--h", "-1"], "--h must be a positive number"),
+        (["--wrt", "w"], "--wrt names w, which the expression has no input of"),
+    ],
+)
+def test_check_bad_input_exits_2(args: list[str], message: str) -> None:
+    result = run("check", *SEED, *args)
+    assert result.code == 2, result
+    assert message in result.stderr
+
+
+def test_check_math_error_exits_1() -> None:
+    assert run("check", "log(x)", "-x", "-1").code == 1
+
+
+def test_kink_is_explained_not_called_wrong() -> None:
+    result = run("check", "relu(x) * y", "-x", "1e-7", "-y", "2", "--json")
+    assert result.code == 0, result
+    (x, _) = result.json()["checks"]
+    assert x["verdict"] == "kink"
+    assert "x is within h of the kink of relu(x)" in x["note"]
+    for source in ["relu(x)", "abs(x)", "max(x, y)", "min(y, x)"]:
+        data = ok("check", source, "-x", "1e-7", "-y", "0", "--json").json()
+        assert data["checks"][0]["verdict"] == "kink", source
+    # At the kink itself the two can still agree (abs'(0) = 0 = (|h| - |-h|) / 2h): that is ok,
+    # with the note.
+    data = ok("check", "abs(x)", "-x", "0", "--json").json()
+    assert data["checks"][0]["verdict"] == "ok"
+    assert "within h of the kink of abs(x)" in data["checks"][0]["note"]
+
+
+def test_away_from_a_kink_the_check_is_ok() -> None:
+    data = ok("check", "relu(x) * y", "-x", "0.5", "-y", "2", "--json").json()
+    assert [c["verdict"] for c in data["checks"]] == ["ok", "ok"]
+
+
+def test_a_wrong_gradient_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A broken derivative rule in the op table is exactly what gradient checking is for."""
+    import dataclasses
+
+    from backprop_cli import ops
+
+    broken = dataclasses.replace(ops.OPS["sin"], local=(lambda a, out: math.sin(a),))
+    monkeypatch.setitem(ops.OPS, "sin", broken)
+    result = run("check", "sin(x)", "-x", "1", "--json")
+    assert result.code == 3
+    assert result.json()["checks"][0]["verdict"] == "wrong"
+
+
+def test_undefined_numerical_gradient_is_reported() -> None:
+    data = ok("check", "sqrt(x)", "-x", "1e-6", "--h", "1e-5", "--json").json()
+    assert data["checks"][0]["verdict"] == "undefined"
+    assert data["checks"][0]["numerical"] is None
+
+
+def test_relative_error_guard_and_step() -> None:
+    assert relative_error(0.0, 0.0) == 0.0
+    assert relative_error(0.0, 1e-12) == 1e-12  # both tiny: the absolute difference
+    assert relative_error(-4.0, -4.0000004) == pytest.approx(1e-7, rel=1e-6)
+    assert default_step(0.5) == 1e-5
+    assert default_step(-300.0) == pytest.approx(3e-3)
+
+
+# Tangents are written with a combining dot above (q̇ is "q" + U+0307); here "'" stands for it.
+FORWARD_STEPS = """\
+Forward mode
+pass 1 of 3: tangents with respect to x (x' = 1, y' = 0, z' = 0)
+q' = x' + y' = 1 + 0 = 1
+f' = z · q' + q · z' = -4 × 1 + 3 × 0 = -4
+∂f/∂x = -4
+pass 2 of 3: tangents with respect to y (x' = 0, y' = 1, z' = 0)
+q' = x' + y' = 0 + 1 = 1
+f' = z · q' + q · z' = -4 × 1 + 3 × 0 = -4
+∂f/∂y = -4
+pass 3 of 3: tangents with respect to z (x' = 0, y' = 0, z' = 1)
+q' = x' + y' = 0 + 0 = 0
+f' = z · q' + q · z' = -4 × 0 + 3 × 1 = 3
+∂f/∂z = 3
+""".replace("'", "\u0307")
+
+
+def test_forward_mode_steps() -> None:
+    out = ok("eval", *SEED, "--mode", "forward", "--steps").stdout
+    assert out.endswith(FORWARD_STEPS)
+    assert out.startswith("Forward pass\nx = -2\n")
+
+
+def test_forward_mode_table_shows_tangents() -> None:
+    out = ok("eval", *SEED, "--mode", "forward").stdout
+    assert "∂node/∂x   ∂node/∂y   ∂node/∂z" in out
+    row = next(line.split() for line in out.splitlines() if line.startswith("q "))
+    assert row[:7] == ["q", "add", "x", "+", "y", "3", "1"]
+
+
+def test_forward_mode_json() -> None:
+    data = ok("eval", *SEED, "--mode", "forward", "--json").json()
+    assert data["mode"] == "forward"
+    assert data["gradients"] == {"x": -4, "y": -4, "z": 3}
+    assert data["nodes"][2]["tangents"] == {"x": 1, "y": 1, "z": 0}
+    assert data["nodes"][4]["tangents"] == {"x": -4, "y": -4, "z": 3}
+    assert all(n["grad"] is None for n in data["nodes"])
+    assert list(data["nodes"][0])[-1] == "tangents"
+
+
+def test_wrt_in_both_modes() -> None:
+    reverse = ok("eval", *SEED, "--wrt", "z,x", "--json").json()
+    assert reverse["gradients"] == {"x": -4, "z": 3}
+    forward = ok("eval", *SEED, "--wrt", "z,x", "--mode", "forward", "--steps", "--json").json()
+    assert forward["gradients"] == {"x": -4, "z": 3}
+    assert [p["wrt"] for p in forward["steps"]] == ["x", "z"]  # one pass per input asked for
+    out = ok("eval", *SEED, "--wrt", "y", "--mode", "forward", "--steps").stdout
+    assert "pass 1 of 1: tangents with respect to y" in out
+    check = ok("check", *SEED, "--wrt", "y", "--json").json()
+    assert [c["input"] for c in check["checks"]] == ["y"]
+
+
+def test_forward_mode_latex_compiles_structurally() -> None:
+    tex = ok("eval", *SEED, "--mode", "forward", "--latex").stdout
+    assert r"\dot{q} &= \dot{x} + \dot{y}" in tex
+    assert tex.count("{") == tex.count("}")
