@@ -150,14 +150,19 @@ def show(
 
         click.echo(latex_view(ev, digits))
     else:
-        from .views import circuit, steps, table
         from .views.notation import ASCII, UNICODE, AsciiOnly
 
         if view == "steps":
+            from .views import steps
+
             renderable = steps.render(ev, digits, ascii)
         elif view == "circuit":
+            from .views import circuit
+
             renderable = circuit.render(ev, digits, ASCII if ascii else UNICODE)
         else:
+            from .views import table
+
             renderable = table.render(ev, digits, max_rows, ascii)
         print_rich(AsciiOnly(renderable) if ascii else renderable, svg, pause)
 
@@ -234,7 +239,6 @@ def demo_command(name: str | None, pause: bool, view: str | None, **options: Any
 )
 @click.option("--output", metavar="FILE", help="Write to FILE; .svg, .png or .pdf renders with Graphviz.")
 @click.option("--digits", type=click.IntRange(1, 17), default=6, show_default=True, help="Significant digits.")
-@click.option("--json", "as_json", is_flag=True, hidden=True)
 @click.option("--debug", is_flag=True, help="Show a Python traceback on an internal error.")
 def graph_command(
     words: tuple[str, ...], file: str | None, fmt: str, output: str | None, digits: int, **_: Any

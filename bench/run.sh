@@ -18,6 +18,7 @@ mkdir -p "$out"
 python3 -m venv "$work/venv"
 "$work/venv/bin/pip" install -q "$root"
 py="$work/venv/bin/python"
+cd "$work"  # so that `python -m backprop_cli` imports the installed package, not a checkout in the cwd
 bp="$work/venv/bin/backprop"
 export BACKPROP_CACHE_DIR="$work/cache"
 seed=(eval "(x+y)*z" -x -2 -y 5 -z -4)

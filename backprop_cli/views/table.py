@@ -79,12 +79,12 @@ def render(ev: Evaluation, digits: int = 6, max_rows: int = 200, ascii: bool = F
         parts.append(Text(f"showing {max_rows} of {len(g):,} nodes; --max-rows 0 shows all", "dim"))
     grads = ev.input_grads()
     if grads:
-        grid = Table.grid(padding=(0, 1))
-        grid.add_column(no_wrap=True)
-        grid.add_column(justify="right", no_wrap=True, style=GRAD)
-        for name, grad in grads.items():
-            grid.add_row(f"{d}{out}/{d}{name} =", number(grad, digits))
-        parts += [Text("gradients of the output:"), grid]
+        # Plain lines, numbers right-aligned: a second Rich table would cost start-up time.
+        names = {name: f"{d}{out}/{d}{name} =" for name in grads}
+        numbers = {name: number(grad, digits) for name, grad in grads.items()}
+        left, right = max(map(len, names.values())), max(map(len, numbers.values()))
+        parts.append(Text("gradients of the output:"))
+        parts += [Text.assemble(names[name].ljust(left), " ", (numbers[name].rjust(right), GRAD)) for name in grads]
     else:
         parts.append(Text("no inputs: the output is a constant"))
     return Group(*parts)
