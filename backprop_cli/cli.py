@@ -9,13 +9,16 @@ from __future__ import annotations
 import gc
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
 from . import __version__
 from .errors import EXIT_INTERNAL, BackpropError, InputError
 from .output import print_rich, report, warn
+
+if TYPE_CHECKING:
+    from .graph import Graph
 
 CONTEXT = {"help_option_names": ["--help"], "ignore_unknown_options": True, "max_content_width": 100}
 F = TypeVar("F", bound=Callable[..., Any])
@@ -111,6 +114,29 @@ def view_options(command: F) -> F:
     return command
 
 
+def load_graph(source: str) -> Graph:
+    """Parse (or load from the cache), with warnings about unused statements on stderr."""
+    from .cache import load
+
+    graph = load(source)
+    warn(graph.warnings)
+    return graph
+
+
+def bind(graph: Graph, values: dict[str, float]) -> dict[str, float]:
+    """Match the given values to the graph's inputs, with warnings about unused values on stderr."""
+    from .engine import bind_inputs
+
+    inputs, unused = bind_inputs(graph, values)
+    warn(unused)
+    return inputs
+
+
+def names(text: str | None) -> list[str] | None:
+    """``--wrt x,y`` -> ["x", "y"]."""
+    return None if text is None else [name.strip() for name in text.split(",") if name.strip()]
+
+
 def show(
     source: str,
     values: dict[str, float],
@@ -127,15 +153,10 @@ def show(
     pause: bool = False,
 ) -> None:
     """Evaluate and print in the chosen view."""
-    from .cache import load
-    from .engine import bind_inputs, evaluate
+    from .engine import evaluate
 
-    graph = load(source)
-    warn(graph.warnings)
-    inputs, unused = bind_inputs(graph, values)
-    warn(unused)
-    names = None if wrt is None else [name.strip() for name in wrt.split(",") if name.strip()]
-    ev = evaluate(graph, inputs, mode, names)
+    graph = load_graph(source)
+    ev = evaluate(graph, bind(graph, values), mode, names(wrt))
     if as_json:
         from .views.json_view import dumps, evaluation
 
@@ -255,19 +276,12 @@ def graph_command(
       backprop graph "sigmoid(w*x + b)" --format mermaid
     """
     from .args import invocation
-    from .cache import load
+    from .engine import evaluate
     from .views import diagram
 
     source, values = invocation(words, file)
-    graph = load(source)
-    warn(graph.warnings)
-    ev = None
-    if values or not graph.inputs:
-        from .engine import bind_inputs, evaluate
-
-        inputs, unused = bind_inputs(graph, values)
-        warn(unused)
-        ev = evaluate(graph, inputs)
+    graph = load_graph(source)
+    ev = evaluate(graph, bind(graph, values)) if values or not graph.inputs else None
     text = diagram.dot(graph, ev, digits) if fmt == "dot" else diagram.mermaid(graph, ev, digits)
     if output is None:
         click.echo(text, nl=False)
@@ -317,20 +331,14 @@ def check_command(
     import math
 
     from .args import invocation
-    from .cache import load
-    from .engine import bind_inputs
     from .errors import EXIT_CHECK_FAILED
     from .gradcheck import check, parse_expectations, passed
 
     if h is not None and not (math.isfinite(h) and h > 0):
         raise InputError(f"--h must be a positive number, not {h!r}", kind="usage")
     source, values = invocation(words, file)
-    graph = load(source)
-    warn(graph.warnings)
-    inputs, unused = bind_inputs(graph, values)
-    warn(unused)
-    names = None if wrt is None else [name.strip() for name in wrt.split(",") if name.strip()]
-    ev, checks, expected = check(graph, inputs, h, names, parse_expectations(expect))
+    graph = load_graph(source)
+    ev, checks, expected = check(graph, bind(graph, values), h, names(wrt), parse_expectations(expect))
     ok = passed(checks, expected)
     if as_json:
         from .views.check_view import to_json

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from typing import Any
 
 EXIT_OK = 0
@@ -98,19 +97,3 @@ def line_column(source: str, offset: int) -> tuple[int, int]:
     line = source.count("\n", 0, offset) + 1
     col = offset - (source.rfind("\n", 0, offset) + 1) + 1
     return line, col
-
-
-def line_starts(source: str) -> list[int]:
-    """Offsets where each line starts, for many look-ups of the same source."""
-    starts = [0]
-    pos = source.find("\n")
-    while pos != -1:
-        starts.append(pos + 1)
-        pos = source.find("\n", pos + 1)
-    return starts
-
-
-def fast_line_column(starts: list[int], offset: int) -> tuple[int, int]:
-    """Like :func:`line_column`, given :func:`line_starts` of the source."""
-    i = bisect_right(starts, offset) - 1
-    return i + 1, offset - starts[i] + 1
