@@ -105,7 +105,7 @@ def view_options(command: F) -> F:
             type=click.IntRange(0),
             default=200,
             show_default=True,
-            help="Table rows at most (0: all).",
+            help="Table rows or circuit lines at most (0: all).",
         ),
         click.option("--debug", is_flag=True, help="Show a Python traceback on an internal error."),
     ]
@@ -180,7 +180,7 @@ def show(
         elif view == "circuit":
             from .views import circuit
 
-            renderable = circuit.render(ev, digits, ASCII if ascii else UNICODE)
+            renderable = circuit.render(ev, digits, ASCII if ascii else UNICODE, max_rows)
         else:
             from .views import table
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from .errors import ExpressionError
+from .errors import ExpressionError, line_column
 from .graph import Graph, finish
 from .ops import CONSTANTS, FUNCTIONS
 
@@ -72,6 +72,10 @@ class Builder:
         self.assigned: dict[str, tuple[int, int]] = {}
         """Name -> (node id, offset of the assignment)."""
         self.statements: list[tuple[str | None, int, tuple[int, int]]] = []
+
+    def where(self, offset: int) -> str:
+        line, column = line_column(self.source, offset)
+        return f"line {line}, column {column}"
 
     def error(self, message: str, start: int, end: int, kind: str = "name") -> ExpressionError:
         return ExpressionError(message, self.source, (start, end), kind=kind)
@@ -188,12 +192,12 @@ class Builder:
         if name in FUNCTIONS:
             raise self.error(f"'{name}' is a function and cannot be assigned", start, end)
         if name in self.assigned:
-            raise self.error(f"'{name}' is assigned twice; a name can be assigned only once", start, end)
+            first = self.where(self.assigned[name][1])
+            raise self.error(f"'{name}' is assigned twice (first at {first}); a name is assigned only once", start, end)
         if name in self.variables:
+            used = self.where(self.spans[self.variables[name]][0])
             raise self.error(
-                f"'{name}' is used before it is assigned; assign a name before its first use",
-                start,
-                end,
+                f"'{name}' is used (at {used}) before it is assigned; assign a name before its first use", start, end
             )
         node = a[0]
         if self.names[node] is not None or self.ops[node] == "var":

@@ -143,6 +143,14 @@ def test_circuit_coloured_and_plain() -> None:
     assert "value -12  grad 1" in plain  # marked in words without colour
 
 
+def test_a_deep_circuit_is_cut_off_with_a_note() -> None:
+    depth = 10_000
+    out = ok("eval", "sin(" * depth + "x" + ")" * depth, "-x", "0.5", "--circuit").stdout
+    assert len(out.splitlines()) == 201
+    assert out.splitlines()[-1].endswith("… 9,801 more nodes not drawn; --max-rows 0 draws all")
+    assert len(ok("eval", "(x+y)*z", *SEED[1:], "--circuit", "--max-rows", "3").stdout.splitlines()) == 4
+
+
 def test_circuit_in_ascii() -> None:
     out = ok("demo", "staged", "--circuit", "--ascii").stdout
     assert out.isascii()

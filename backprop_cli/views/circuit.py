@@ -33,8 +33,12 @@ def _node_text(ev: Evaluation, refs: Refs, i: int, style: Style) -> Any:
     return text
 
 
-def render(ev: Evaluation, digits: int = 6, style: Style | None = None) -> Any:
-    """A Rich Tree of the circuit, built with an explicit stack (no recursion)."""
+def render(ev: Evaluation, digits: int = 6, style: Style | None = None, max_rows: int = 200) -> Any:
+    """A Rich Tree of the circuit, built with an explicit stack (no recursion).
+
+    At most ``max_rows`` lines are drawn (0: all): a tree is as wide as it is deep, so a deep
+    expression is cut off with a note rather than drawn thousands of columns wide.
+    """
     from rich.text import Text
     from rich.tree import Tree
 
@@ -53,7 +57,13 @@ def render(ev: Evaluation, digits: int = 6, style: Style | None = None) -> Any:
     root = Tree(_node_text(ev, refs, len(g) - 1, style), guide_style="dim")
     drawn = {len(g) - 1}
     stack: list[tuple[Tree, int]] = [(root, j) for j in reversed(g.args[-1])]
+    lines = 1
     while stack:
+        if max_rows and lines >= max_rows:
+            hidden = len(g) - len(drawn)
+            root.add(Text(f"… {hidden:,} more nodes not drawn; --max-rows 0 draws all", "dim"))
+            break
+        lines += 1
         parent, j = stack.pop()
         if j in drawn:
             parent.add(Text(f"{style.label(g.labels[j])}  (drawn above)", "dim"))
