@@ -185,7 +185,8 @@ def show(
             from .views import table
 
             renderable = table.render(ev, digits, max_rows, ascii)
-        print_rich(AsciiOnly(renderable) if ascii else renderable, svg, pause)
+        # --pause steps through the lines of a derivation; other views print at once.
+        print_rich(AsciiOnly(renderable) if ascii else renderable, svg, pause and view == "steps")
 
 
 @cli.command("eval", context_settings=CONTEXT)
@@ -234,6 +235,15 @@ def demo_command(name: str | None, pause: bool, view: str | None, **options: Any
     from .demos import DEMOS
 
     options.pop("debug")
+    if name is None and options["as_json"]:
+        from .views.json_view import dumps
+
+        demos = [
+            {"name": key, "description": d.description, "expression": d.source, "values": d.values}
+            for key, d in DEMOS.items()
+        ]
+        click.echo(dumps({"demos": demos}))
+        return
     if name is None:
         width = max(map(len, DEMOS))
         for key, demo in DEMOS.items():

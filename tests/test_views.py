@@ -328,6 +328,17 @@ def test_every_view_works_on_every_demo(name: str, view: str, colour: bool) -> N
     assert value in plain
 
 
+def test_demo_list_as_json() -> None:
+    demos = ok("demo", "--json").json()["demos"]
+    assert [d["name"] for d in demos] == list(DEMOS)
+    assert demos[0] == {
+        "name": "circuit",
+        "description": DEMOS["circuit"].description,
+        "expression": "q = x + y\nf = q * z",
+        "values": {"x": -2, "y": 5, "z": -4},
+    }
+
+
 def test_unknown_demo() -> None:
     result = run("demo", "nope")
     assert result.code == 2
