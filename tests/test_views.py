@@ -385,3 +385,21 @@ def test_latex_compiles_with_pdflatex(tmp_path: Path) -> None:
                 check=False,
             )
             assert result.returncode == 0, result.stdout[-2000:]
+
+
+@pytest.mark.parametrize("name", list(DEMOS))
+@pytest.mark.parametrize("fmt", ["dot", "mermaid"])
+def test_graph_of_every_demo(name: str, fmt: str) -> None:
+    demo = DEMOS[name]
+    values = [f"{k}={v}" for k, v in demo.values.items()]
+    text = ok("graph", demo.source, *values, "--format", fmt).stdout
+    data = ok("eval", demo.source, *values, "--json").json()
+    wires = sum(len(n["inputs"]) for n in data["nodes"]) + 1  # every input of every node, and the output
+    arrow = " -> " if fmt == "dot" else " -->"
+    assert sum(arrow in line for line in text.splitlines()) == wires
+    nodes = data["nodes"]
+    sources = [j for n in nodes for j in n["inputs"]] + [len(nodes) - 1]
+    green = len(sources)
+    red = sum(1 for j in sources if nodes[j]["grad"] is not None)  # constants carry no gradient
+    assert text.count("#2e7d32") == green
+    assert text.count("#c62828") == red
