@@ -109,22 +109,18 @@ def finish(
             what = f"'{name}' is assigned but" if name else "a statement is"
             warnings.append(f"{what} not used by the output (the last statement)")
 
-    new_id: dict[int, int] = {}
-    keep = [i for i in range(output + 1) if live[i]]
-    for i in keep:
-        new_id[i] = len(new_id)
-
-    graph = Graph(
-        source,
-        [ops[i] for i in keep],
-        [tuple(new_id[j] for j in args[i]) for i in keep],
-        [names[i] for i in keep],
-        [consts[i] for i in keep],
-        [spans[i] for i in keep],
-        _labels([names[i] for i in keep], [ops[i] for i in keep], {n for n in names if n}),
-        warnings,
-    )
-    return graph
+    if all(live):  # the common case: nothing to drop or renumber
+        keep_names = names
+    else:
+        keep = [i for i in range(output + 1) if live[i]]
+        new_id = {old: new for new, old in enumerate(keep)}
+        ops = [ops[i] for i in keep]
+        args = [tuple(new_id[j] for j in args[i]) for i in keep]
+        keep_names = [names[i] for i in keep]
+        consts = [consts[i] for i in keep]
+        spans = [spans[i] for i in keep]
+    labels = _labels(keep_names, ops, {n for n in names if n})
+    return Graph(source, ops, args, keep_names, consts, spans, labels, warnings)
 
 
 def _labels(names: list[str | None], ops: list[str], taken: set[str]) -> list[str]:
