@@ -33,6 +33,14 @@ def warn(messages: Sequence[str]) -> None:
         click.echo(f"warning: {message}", err=True)
 
 
+def _console(**options: Any) -> Any:
+    """A Rich console for views, which hand Rich plain strings and Text, never markup: parsing
+    "[...]" as markup would only cost time, and could swallow a [condition] of the steps view."""
+    from rich.console import Console
+
+    return Console(highlight=False, markup=False, emoji=False, **options)
+
+
 def interactive() -> bool:
     """Both ends are a person at a terminal (for --pause)."""
     return sys.stdin.isatty() and sys.stdout.isatty()
@@ -49,14 +57,14 @@ def print_rich(renderable: Any, svg: str | None = None, pause: bool = False) -> 
     Enter between the parts of a Rich ``Group`` (one step of a derivation each) when both stdin and
     stdout are terminals; piped, it is ignored.
     """
-    from rich.console import Console, Group
+    from rich.console import Group
 
-    console = Console(highlight=False)
+    console = _console()
     if console.is_terminal:
         # Narrower than the view's minimum: overflow the terminal rather than cut numbers off.
-        needed = Console(width=PIPE_WIDTH).measure(renderable).minimum
+        needed = _console(width=PIPE_WIDTH).measure(renderable).minimum
         if needed > console.width:
-            console = Console(highlight=False, width=needed)
+            console = _console(width=needed)
         parts = renderable.renderables if isinstance(renderable, Group) else [renderable]
         if pause and len(parts) > 1 and interactive():
             console.print("(press Enter for each step)", style="dim")
@@ -68,12 +76,12 @@ def print_rich(renderable: Any, svg: str | None = None, pause: bool = False) -> 
     else:
         # Piped: wide enough that nothing is wrapped or cut off; Rich pads no line to the full
         # width, and any trailing spaces of table cells are stripped.
-        console = Console(highlight=False, width=PIPE_WIDTH, color_system=None)
+        console = _console(width=PIPE_WIDTH, color_system=None)
         with console.capture() as capture:
             console.print(renderable)
         click.echo("\n".join(line.rstrip() for line in capture.get().splitlines()))
     if svg is not None:
-        width = Console(width=PIPE_WIDTH).measure(renderable).maximum
+        width = _console(width=PIPE_WIDTH).measure(renderable).maximum
         save_svg(renderable, svg, max(40, min(width, 200)))
 
 
@@ -81,9 +89,7 @@ def save_svg(renderable: Any, path: str, width: int) -> None:
     """Save a view as an SVG picture of a terminal (values green, gradients red)."""
     import io
 
-    from rich.console import Console
-
-    console = Console(record=True, width=width, file=io.StringIO(), force_terminal=True, color_system="truecolor")
+    console = _console(record=True, width=width, file=io.StringIO(), force_terminal=True, color_system="truecolor")
     console.print(renderable)
     try:
         console.save_svg(path, title="backprop")
