@@ -171,14 +171,13 @@ def show(
 
         click.echo(latex_view(ev, digits))
     else:
-        from .views.notation import ASCII, UNICODE, AsciiOnly
-
         if view == "steps":
             from .views import steps
 
             renderable = steps.render(ev, digits, ascii)
         elif view == "circuit":
             from .views import circuit
+            from .views.notation import ASCII, UNICODE
 
             renderable = circuit.render(ev, digits, ASCII if ascii else UNICODE, max_rows)
         else:
@@ -186,7 +185,7 @@ def show(
 
             renderable = table.render(ev, digits, max_rows, ascii)
         # --pause steps through the lines of a derivation; other views print at once.
-        print_rich(AsciiOnly(renderable) if ascii else renderable, svg, pause and view == "steps")
+        print_rich(renderable, svg, pause and view == "steps", ascii)
 
 
 @cli.command("eval", context_settings=CONTEXT)

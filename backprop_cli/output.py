@@ -41,6 +41,23 @@ def _console(**options: Any) -> Any:
     return Console(highlight=False, markup=False, emoji=False, **options)
 
 
+class AsciiOnly:
+    """Wraps a Rich renderable so that it draws with ASCII only (tree guides, table boxes)."""
+
+    def __init__(self, renderable: Any) -> None:
+        self.renderable = renderable
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        options = options.copy()
+        options.encoding = "ascii"  # what ConsoleOptions.ascii_only reads
+        yield from console.render(self.renderable, options)
+
+    def __rich_measure__(self, console: Any, options: Any) -> Any:
+        from rich.measure import Measurement
+
+        return Measurement.get(console, options, self.renderable)
+
+
 def interactive() -> bool:
     """Both ends are a person at a terminal (for --pause)."""
     return sys.stdin.isatty() and sys.stdout.isatty()
@@ -50,7 +67,7 @@ def wait_for_enter() -> None:
     sys.stdin.readline()
 
 
-def print_rich(renderable: Any, svg: str | None = None, pause: bool = False) -> None:
+def print_rich(renderable: Any, svg: str | None = None, pause: bool = False, ascii: bool = False) -> None:
     """Print to stdout with Rich: coloured on a terminal (unless NO_COLOR), plain text when piped.
 
     ``svg`` also saves the view as an SVG picture of a terminal, in colour. ``pause`` waits for
@@ -59,6 +76,8 @@ def print_rich(renderable: Any, svg: str | None = None, pause: bool = False) -> 
     """
     from rich.console import Group
 
+    if ascii:
+        renderable = AsciiOnly(renderable)
     console = _console()
     if console.is_terminal:
         # Narrower than the view's minimum: overflow the terminal rather than cut numbers off.

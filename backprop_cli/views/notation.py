@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 from ..engine import Evaluation
 from ..ops import OPS
@@ -121,23 +120,6 @@ LATEX = LatexStyle(
         (r"\^(\{(?:\d|out)\}|\d+)", r"^{\1}"),
     ),
 )
-
-
-class AsciiOnly:
-    """Wraps a Rich renderable so that it draws with ASCII only (tree guides, table boxes)."""
-
-    def __init__(self, renderable: Any) -> None:
-        self.renderable = renderable
-
-    def __rich_console__(self, console: Any, options: Any) -> Any:
-        options = options.copy()
-        options.encoding = "ascii"  # what ConsoleOptions.ascii_only reads
-        yield from console.render(self.renderable, options)
-
-    def __rich_measure__(self, console: Any, options: Any) -> Any:
-        from rich.measure import Measurement
-
-        return Measurement.get(console, options, self.renderable)
 
 
 class Refs:
