@@ -52,10 +52,9 @@ def bind_inputs(graph: Graph, given: Mapping[str, float]) -> tuple[dict[str, flo
         plural = "s" if len(missing) > 1 else ""
         raise InputError(f"missing value{plural} for {', '.join(missing)} (give {options})")
     warnings = []
-    assigned = {name for name, op in zip(graph.names, graph.ops) if name and op != "var"}
     for name in given:
         if name not in graph.inputs:
-            if name in assigned:
+            if name in graph.names:  # a named intermediate
                 raise InputError(f"'{name}' is assigned in the expression, so it is not an input")
             warnings.append(f"'{name}' is not used by the expression; its value is ignored")
     return {name: given[name] for name in graph.inputs}, warnings

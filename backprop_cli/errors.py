@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-EXIT_OK = 0
 EXIT_MATH = 1
 EXIT_USAGE = 2
 EXIT_CHECK_FAILED = 3

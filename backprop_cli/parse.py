@@ -217,8 +217,8 @@ class Builder:
                 f"'{name}' is used (at {used}) before it is assigned; assign a name before its first use", start, end
             )
         node = a[0]
-        if self.names[node] is not None or self.ops[node] == "var":
-            # `q = x` or `q = p`: q is a node of its own, a copy.
+        if self.names[node] is not None:
+            # `q = x` or `q = p` (variables are named too): q is a node of its own, a copy.
             node = self.node("copy", (node,), a[1], a[2])[0]
         self.names[node] = name
         self.assigned[name] = (node, start)
