@@ -263,15 +263,18 @@ def demo_command(name: str | None, pause: bool, view: str | None, **options: Any
     "--format",
     "fmt",
     type=click.Choice(["dot", "mermaid"]),
-    default="dot",
-    show_default=True,
-    help="Text format.",
+    help="Text format on stdout [default: dot]; with --output, the file's extension chooses.",
 )
-@click.option("--output", metavar="FILE", help="Write to FILE; .svg, .png or .pdf renders with Graphviz.")
+@click.option(
+    "--output",
+    metavar="FILE",
+    help="Write to FILE, in the format its extension names: .dot or .gv (DOT), .mmd (Mermaid), "
+    "or .svg, .png, .pdf (rendered with Graphviz).",
+)
 @click.option("--digits", type=click.IntRange(1, 17), default=6, show_default=True, help="Significant digits.")
 @click.option("--debug", is_flag=True, help="Show a Python traceback on an internal error.")
 def graph_command(
-    words: tuple[str, ...], file: str | None, fmt: str, output: str | None, digits: int, **_: Any
+    words: tuple[str, ...], file: str | None, fmt: str | None, output: str | None, digits: int, **_: Any
 ) -> None:
     """Export the circuit of EXPR as Graphviz DOT or a Mermaid flowchart.
 
@@ -288,14 +291,16 @@ def graph_command(
     from .engine import evaluate
     from .views import diagram
 
+    kind = diagram.output_format(output, fmt) if output is not None else fmt or "dot"
     source, values = invocation(words, file)
     graph = load_graph(source)
     ev = evaluate(graph, bind(graph, values)) if values or not graph.inputs else None
-    text = diagram.dot(graph, ev, digits) if fmt == "dot" else diagram.mermaid(graph, ev, digits)
     if output is None:
-        click.echo(text, nl=False)
+        click.echo(
+            diagram.mermaid(graph, ev, digits) if kind == "mermaid" else diagram.dot(graph, ev, digits), nl=False
+        )
     else:
-        diagram.write(text, output, fmt)
+        diagram.write(graph, ev, digits, output, kind)
 
 
 @cli.command("check", context_settings=CONTEXT)

@@ -129,9 +129,9 @@ def test_circuit_of_the_neuron() -> None:
 
 def test_circuit_draws_a_shared_node_once() -> None:
     out = ok("demo", "staged", "--circuit").stdout
-    assert out.count("x  var  value 3  grad 2.05957  (feeds 3 nodes)") == 1
+    assert out.count("x  var  value 3  grad 2.05957  (forks into 3 branches; grad is their sum)") == 1
     assert out.count("x  (drawn above)") == 2
-    assert out.count("y  var  value -4  grad 1.59223  (feeds 2 nodes)") == 1
+    assert out.count("y  var  value -4  grad 1.59223  (forks into 2 branches; grad is their sum)") == 1
 
 
 def test_circuit_coloured_and_plain() -> None:
@@ -192,12 +192,19 @@ def test_dot_structure() -> None:
     assert dot.startswith("digraph backprop {")
     assert dot.rstrip().endswith("}")
     assert len(re.findall(r"^  n\d+ \[label=", dot, flags=re.M)) == 5
-    assert 'n2 [label="+", shape=circle, xlabel="q"' in dot
+    assert 'n2 [label="+", shape=circle, tooltip="x + y"];' in dot
     assert 'n4 [label="×", shape=circle, tooltip="q * z"];' in dot
-    assert '  out [label="f", shape=plaintext];' in dot
-    edges = re.findall(r"^  (n\d+) -> (n\d+|out)", dot, flags=re.M)
-    assert edges == [("n0", "n2"), ("n1", "n2"), ("n2", "n4"), ("n3", "n4"), ("n4", "out")]
-    assert 'n0 -> n2 [label=<<font color="#2e7d32">-2</font><br/><font color="#c62828">-4</font>>];' in dot
+    assert '  out [label="f", shape=plaintext, width=0, height=0, margin="0.06,0.02"];' in dot
+    # every wire runs through its label: (from, label node) then (label node, to)
+    edges = re.findall(r"^  (\w+)(?::[we])? -> (\w+)", dot, flags=re.M)
+    assert edges == [
+        ("n0", "w0"), ("w0", "n2"), ("n1", "w1"), ("w1", "n2"), ("n2", "w2"), ("w2", "n4"),
+        ("n3", "w3"), ("w3", "n4"), ("n4", "w4"), ("w4", "out"),
+    ]  # fmt: skip
+    assert (
+        '<tr><td height="15"><font color="#2e7d32">-2</font></td></tr><hr/>'
+        '<tr><td height="15"><font color="#c62828">-4</font></td></tr>'
+    ) in dot
 
 
 def test_dot_without_values_is_structure_only() -> None:
@@ -210,7 +217,7 @@ def test_mermaid_structure() -> None:
     text = ok("graph", *SEED, "--format", "mermaid").stdout
     lines = text.splitlines()
     assert lines[0] == "flowchart LR"
-    assert '  n2(("+")):::gate' in lines
+    assert '  n2(("+<br/><i>q</i>")):::gate' in lines
     assert '  n0["x"]:::input' in lines
     assert sum(" --> " in line or " -->|" in line for line in lines) == 5
     assert "  n0 -->|\"<span style='color:#2e7d32'>-2</span><br/><span style='color:#c62828'>-4</span>\"| n2" in lines
@@ -394,12 +401,16 @@ def test_graph_of_every_demo(name: str, fmt: str) -> None:
     values = [f"{k}={v}" for k, v in demo.values.items()]
     text = ok("graph", demo.source, *values, "--format", fmt).stdout
     data = ok("eval", demo.source, *values, "--json").json()
-    wires = sum(len(n["inputs"]) for n in data["nodes"]) + 1  # every input of every node, and the output
-    arrow = " -> " if fmt == "dot" else " -->"
-    assert sum(arrow in line for line in text.splitlines()) == wires
     nodes = data["nodes"]
     sources = [j for n in nodes for j in n["inputs"]] + [len(nodes) - 1]
-    green = len(sources)
-    red = sum(1 for j in sources if nodes[j]["grad"] is not None)  # constants carry no gradient
+    forked = {j for j in sources if sources.count(j) > 1}
+    # every input of every node and the output's wire, plus one wire into each fork's dot
+    wires = len(sources) + len(forked)
+    arrow = r" -> w\d+:w" if fmt == "dot" else r" (-->|---)"
+    assert sum(bool(re.search(arrow, line)) for line in text.splitlines()) == wires
+    green = wires
+    red = sum(1 for j in sources if nodes[j]["grad"] is not None) + sum(
+        1 for j in forked if nodes[j]["grad"] is not None
+    )
     assert text.count("#2e7d32") == green
     assert text.count("#c62828") == red

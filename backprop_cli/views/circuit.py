@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine import Evaluation
+from ..wires import wires
 from .fmt import number
 from .notation import Refs, Style
 
@@ -52,11 +53,24 @@ def render(ev: Evaluation, digits: int = 6, style: Style | None = None, max_rows
         for j in args:
             users[j] += 1
 
+    # A fork's branches each carry their own share of its gradient (see wires.py): each line of a
+    # forking node says what its wire carries back, and the shares add up to the node's gradient.
+    share = {(w.dst, w.position): w.grad for w in wires(ev)}
+
+    def branch_note(text: Text, j: int, user: int, position: int) -> Text:
+        grad = share.get((user, position))
+        if users[j] > 1 and grad is not None:
+            text.append("  this branch carries back ", "dim")
+            text.append(number(grad, refs.digits), GRAD)
+        return text
+
     # Pre-order with an explicit stack: the first time a node is reached in the drawing, it is drawn
     # in full; every later time it is referred to by label.
     root = Tree(_node_text(ev, refs, len(g) - 1, style), guide_style="dim")
     drawn = {len(g) - 1}
-    stack: list[tuple[Tree, int]] = [(root, j) for j in reversed(g.args[-1])]
+    stack: list[tuple[Tree, int, int, int]] = [
+        (root, j, len(g) - 1, k) for k, j in reversed(list(enumerate(g.args[-1])))
+    ]
     lines = 1
     while stack:
         if max_rows and lines >= max_rows:
@@ -64,14 +78,14 @@ def render(ev: Evaluation, digits: int = 6, style: Style | None = None, max_rows
             root.add(Text(f"… {hidden:,} more nodes not drawn; --max-rows 0 draws all", "dim"))
             break
         lines += 1
-        parent, j = stack.pop()
+        parent, j, user, position = stack.pop()
         if j in drawn:
-            parent.add(Text(f"{style.label(g.labels[j])}  (drawn above)", "dim"))
+            parent.add(branch_note(Text(f"{style.label(g.labels[j])}  (drawn above)", "dim"), j, user, position))
             continue
         drawn.add(j)
         label = _node_text(ev, refs, j, style)
         if users[j] > 1 and not refs.is_literal(j):
-            label.append(f"  (feeds {users[j]} nodes)", "dim")
-        branch = parent.add(label)
-        stack.extend((branch, k) for k in reversed(g.args[j]))
+            label.append(f"  (forks into {users[j]} branches; grad is their sum)", "dim")
+        branch = parent.add(branch_note(label, j, user, position))
+        stack.extend((branch, k, j, p) for p, k in reversed(list(enumerate(g.args[j]))))
     return root

@@ -1,7 +1,9 @@
 """The circuit as Graphviz DOT or a Mermaid flowchart, drawn like the notes' diagrams.
 
 Operations are circles, inputs are named, and each wire is labelled with the value flowing forward
-(green) and, when values are given, the gradient flowing back (red).
+(green, above the wire) and, when values are given, the gradient flowing back along that wire (red,
+below it). Where a node feeds several others its wire forks at a dot: the wire into the dot carries
+the node's gradient, each branch its own contribution (upstream × local), and they add up.
 """
 
 from __future__ import annotations
@@ -12,10 +14,16 @@ import re
 from ..engine import Evaluation
 from ..graph import Graph
 from ..ops import OPS
+from ..wires import Wire, forks, wires, wires_of
 from .fmt import number
 
 GREEN = "#2e7d32"
 RED = "#c62828"
+FONT = "Helvetica"
+LABEL_POINTS = 11
+NAME_COLOUR = "#555555"
+PNG_DPI = 200
+"""PNG pictures are for slides: 200 dots per inch (Graphviz's default, 96, is a thumbnail)."""
 
 
 def symbol(op: str) -> str:
@@ -24,113 +32,199 @@ def symbol(op: str) -> str:
     return text if text and text != "||" else op
 
 
-def _wires(graph: Graph, ev: Evaluation | None, digits: int, colour: str) -> list[tuple[str, str, str]]:
-    """(from, to, label) for every wire: each input of each node, then the output's own wire.
-
-    ``colour`` is an HTML template with ``{colour}`` and ``{text}``; the label is "" without values.
-    """
-    wires = [(j, f"n{i}") for i, args in enumerate(graph.args) for j in args]
-    result = []
-    for src, dst in [*wires, (len(graph) - 1, "out")]:
-        label = ""
-        if ev is not None:
-            label = colour.format(colour=GREEN, text=html.escape(number(ev.values[src], digits)))
-            grad = ev.grads[src]
-            if grad is not None:
-                label += "<br/>" + colour.format(colour=RED, text=html.escape(number(grad, digits)))
-        result.append((f"n{src}", dst, label))
-    return result
-
-
 def _is_leaf(graph: Graph, i: int) -> bool:
     return not graph.args[i]
 
 
+def _name(graph: Graph, i: int) -> str | None:
+    """The label shown beside a gate: every gate's but the output's (on its wire's end already)."""
+    return None if _is_leaf(graph, i) or i == graph.output else graph.labels[i]
+
+
+def _drawn(graph: Graph, ev: Evaluation | None) -> list[tuple[str, str, Wire]]:
+    """(from, to, wire) for every wire as drawn: a fork's wire runs into its dot ``jN``, and each
+    branch leaves the dot carrying its own contribution."""
+    all_wires = wires(ev) if ev is not None else wires_of(graph)
+    forked = set(forks(graph))
+    result = []
+    for i in sorted(forked):
+        total = Wire(i, None, 0, ev.values[i], ev.grads[i]) if ev is not None else Wire(i, None, 0)
+        result.append((f"n{i}", f"j{i}", total))
+    for w in all_wires:
+        src = f"j{w.src}" if w.src in forked else f"n{w.src}"
+        result.append((src, "out" if w.dst is None else f"n{w.dst}", w))
+    return result
+
+
+def _texts(w: Wire, digits: int) -> tuple[str, str]:
+    return number(w.value, digits), number(w.grad, digits) if w.grad is not None else ""
+
+
+def _attrs(attrs: list[str]) -> str:
+    return f" [{', '.join(attrs)}]" if attrs else ""
+
+
 def dot(graph: Graph, ev: Evaluation | None = None, digits: int = 6) -> str:
-    """Graphviz DOT text of the circuit."""
+    """Graphviz DOT text of the circuit.
+
+    A labelled wire runs through a small borderless table: the gate's name (if it has one), the
+    value, a rule that continues the wire, the gradient. The labels are nodes, so Graphviz's layout keeps them
+    clear of each other, of the gates and of the arrowheads.
+    """
 
     def quote(text: str) -> str:
         return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
+    def row(text: str, colour: str) -> str:
+        body = f'<font color="{colour}">{html.escape(text)}</font>' if text else ""
+        return f'<tr><td height="{LABEL_POINTS + 4}">{body}</td></tr>'
+
     lines = [
         "digraph backprop {",
         "  rankdir=LR;",
-        '  node [fontname="Helvetica"];',
-        '  edge [fontname="Helvetica", fontsize=11];',
+        "  nodesep=0.2;",
+        "  ranksep=0.25;",
+        f'  node [fontname="{FONT}"];',
+        f'  edge [fontname="{FONT}", fontsize={LABEL_POINTS}, arrowsize=0.8];',
     ]
+    leaf = 'shape=plaintext, width=0, height=0, margin="0.06,0.02"'
     for i in range(len(graph)):
-        label = graph.expr(i) if _is_leaf(graph, i) else symbol(graph.ops[i])
         if _is_leaf(graph, i):
-            lines.append(f"  n{i} [label={quote(label)}, shape=plaintext];")
+            lines.append(f"  n{i} [label={quote(graph.expr(i))}, {leaf}];")
         else:
-            # The output's name is on its outgoing wire's end already.
-            name = "" if i == len(graph) - 1 else f", xlabel={quote(graph.labels[i])}"
-            lines.append(f"  n{i} [label={quote(label)}, shape=circle{name}, tooltip={quote(graph.expr(i))}];")
-    lines.append(f"  out [label={quote(graph.labels[-1])}, shape=plaintext];")
-    for src, dst, label in _wires(graph, ev, digits, '<font color="{colour}">{text}</font>'):
-        lines.append(f"  {src} -> {dst} [label=<{label}>];" if label else f"  {src} -> {dst};")
+            tooltip = quote(graph.expr(i))
+            lines.append(f"  n{i} [label={quote(symbol(graph.ops[i]))}, shape=circle, tooltip={tooltip}];")
+    lines.append(f"  out [label={quote(graph.labels[-1])}, {leaf}];")
+    for i in forks(graph):
+        tip = quote(f"{graph.labels[i]} forks: its gradient is the sum of its branches'")
+        lines.append(f"  j{i} [shape=point, width=0.07, tooltip={tip}];")
+    named = set()
+    for k, (src, dst, w) in enumerate(_drawn(graph, ev)):
+        # A gate's name goes on the first wire out of it (the one into its fork's dot, if it forks).
+        name = _name(graph, w.src) if w.src not in named and not src.startswith("j") else None
+        named.add(w.src)
+        # No arrowhead into a fork's dot: the arrow is where a wire enters a gate or the output.
+        end = ["arrowhead=none"] if dst.startswith("j") else []
+        if ev is None:
+            attrs = [f'label={quote(name)}, fontcolor="{NAME_COLOUR}"'] if name else []
+            lines.append(f"  {src} -> {dst}{_attrs(attrs + end)};")
+            continue
+        value, grad = _texts(w, digits)
+        # Rows of one height, as many below the rule as above: the rule is the node's middle, where
+        # Graphviz ends the wires (:w, :e), so the wire runs straight through.
+        rows = row(value, GREEN) + "<hr/>" + row(grad, RED)
+        if name:
+            rows = row(name, NAME_COLOUR) + rows + row("", NAME_COLOUR)
+        table = f'<table border="0" cellborder="0" cellspacing="0" cellpadding="2">{rows}</table>'
+        lines.append(
+            f"  w{k} [shape=plaintext, width=0, height=0, margin=0, fontsize={LABEL_POINTS}, label=<{table}>];"
+        )
+        lines.append(f"  {src} -> w{k}:w [arrowhead=none];")
+        lines.append(f"  w{k}:e -> {dst}{_attrs(end)};")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
 def mermaid(graph: Graph, ev: Evaluation | None = None, digits: int = 6) -> str:
-    """Mermaid flowchart text of the circuit."""
+    """Mermaid flowchart text of the circuit (value above the gradient on every wire)."""
 
     def quote(text: str) -> str:
-        return '"' + html.escape(text).replace("&#x27;", "'") + '"'
+        return '"' + text.replace('"', "#quot;") + '"'
+
+    def span(text: str, colour: str) -> str:
+        return f"<span style='color:{colour}'>{html.escape(text)}</span>"
 
     lines = ["flowchart LR"]
     for i in range(len(graph)):
         if _is_leaf(graph, i):
-            lines.append(f"  n{i}[{quote(graph.expr(i))}]:::input")
+            lines.append(f"  n{i}[{quote(html.escape(graph.expr(i)))}]:::input")
         else:
-            lines.append(f"  n{i}(({quote(symbol(graph.ops[i]))})):::gate")
-    lines.append(f"  out[{quote(graph.labels[-1])}]:::input")
-    for src, dst, label in _wires(graph, ev, digits, "<span style='color:{colour}'>{text}</span>"):
-        lines.append(f'  {src} -->|"{label}"| {dst}' if label else f"  {src} --> {dst}")
+            name = _name(graph, i)
+            text = html.escape(symbol(graph.ops[i])) + ("" if name is None else f"<br/><i>{html.escape(name)}</i>")
+            lines.append(f"  n{i}(({quote(text)})):::gate")
+    lines.append(f"  out[{quote(html.escape(graph.labels[-1]))}]:::input")
+    for i in forks(graph):
+        lines.append(f'  j{i}((" ")):::fork')
+    for src, dst, w in _drawn(graph, ev):
+        arrow = "---" if dst.startswith("j") else "-->"
+        if ev is None:
+            lines.append(f"  {src} {arrow} {dst}")
+            continue
+        value, grad = _texts(w, digits)
+        label = span(value, GREEN) + (f"<br/>{span(grad, RED)}" if grad else "")
+        lines.append(f"  {src} {arrow}|{quote(label)}| {dst}")
     lines += [
         "  classDef input fill:none,stroke:none",
         "  classDef gate fill:#fff,stroke:#333",
+        "  classDef fork fill:#333,stroke:#333",
     ]
     return "\n".join(lines) + "\n"
 
 
-RENDERED = {".svg": "svg", ".png": "png", ".pdf": "pdf"}
+FORMATS = {".dot": "dot", ".gv": "dot", ".mmd": "mermaid", ".svg": "svg", ".png": "png", ".pdf": "pdf"}
+"""What ``--output`` writes, chosen by the file's extension."""
+RENDERED = {"svg", "png", "pdf"}
 
 
-def write(text: str, path: str, fmt: str) -> None:
-    """Write the diagram text, or render it with Graphviz for .svg, .png and .pdf.
-
-    Nothing is written when rendering is impossible or fails.
-    """
+def output_format(path: str, text_format: str | None) -> str:
+    """The format to write ``path`` in, from its extension; a usage error for an unknown extension or
+    one that contradicts ``--format``. Called before anything is computed or written."""
     import os
+
+    from ..errors import InputError
+
+    ext = os.path.splitext(path)[1].lower()
+    kind = FORMATS.get(ext)
+    if kind is None:
+        known = ", ".join(FORMATS)
+        what = f"the extension {ext!r}" if ext else "a file name without an extension"
+        raise InputError(f"--output {path}: {what} is not a format backprop writes (use {known})", kind="usage")
+    if text_format == "mermaid" and kind != "mermaid":
+        if kind in RENDERED:
+            raise InputError(
+                f"only DOT renders to {ext} here: use --format dot, or render the Mermaid text "
+                "with Mermaid's own tools (mermaid-cli's mmdc)",
+                kind="usage",
+            )
+        raise InputError(f"--format mermaid contradicts --output {path} (a DOT file); use a .mmd name", kind="usage")
+    if text_format == "dot" and kind == "mermaid":
+        raise InputError(f"--format dot contradicts --output {path} (a Mermaid file); use a .dot name", kind="usage")
+    return kind
+
+
+def render(text: str, kind: str) -> bytes:
+    """DOT text rendered by Graphviz's ``dot`` to svg, png (at :data:`PNG_DPI`) or pdf."""
     import shutil
     import subprocess
 
     from ..errors import InputError
 
-    kind = RENDERED.get(os.path.splitext(path)[1].lower())
-    data = text.encode("utf-8")
-    if kind is not None:
-        if fmt != "dot":
-            raise InputError(
-                f"only DOT renders to .{kind} here: use --format dot, or render the Mermaid text "
-                "with Mermaid's own tools (mermaid-cli's mmdc)",
-                kind="usage",
-            )
-        dot = shutil.which("dot")
-        if dot is None:
-            raise InputError(
-                f"rendering .{kind} needs Graphviz's dot program, which is not installed: install "
-                "Graphviz (apt-get install graphviz, brew install graphviz, winget install graphviz) "
-                "or write the DOT text with --output circuit.dot",
-                kind="usage",
-            )
-        result = subprocess.run([dot, f"-T{kind}"], input=data, capture_output=True, check=False)
-        if result.returncode != 0:
-            reason = result.stderr.decode("utf-8", "replace").strip()
-            raise InputError(f"Graphviz's dot failed: {reason}", kind="file")
-        data = result.stdout
+    program = shutil.which("dot")
+    if program is None:
+        raise InputError(
+            f"rendering .{kind} needs Graphviz's dot program, which is not installed: install "
+            "Graphviz (apt-get install graphviz, brew install graphviz, winget install graphviz) "
+            "or write the DOT text with --output circuit.dot",
+            kind="usage",
+        )
+    command = [program, f"-T{kind}", *([f"-Gdpi={PNG_DPI}"] if kind == "png" else [])]
+    result = subprocess.run(command, input=text.encode("utf-8"), capture_output=True, check=False)
+    if result.returncode != 0:
+        reason = result.stderr.decode("utf-8", "replace").strip()
+        raise InputError(f"Graphviz's dot failed: {reason}", kind="file")
+    return result.stdout
+
+
+def write(graph: Graph, ev: Evaluation | None, digits: int, path: str, kind: str) -> None:
+    """Write the diagram to ``path`` in ``kind`` (see :func:`output_format`); nothing is written when
+    rendering is impossible or fails."""
+    from ..errors import InputError
+
+    if kind == "mermaid":
+        data = mermaid(graph, ev, digits).encode("utf-8")
+    else:
+        text = dot(graph, ev, digits)
+        data = text.encode("utf-8") if kind == "dot" else render(text, kind)
     try:
         with open(path, "wb") as f:
             f.write(data)
