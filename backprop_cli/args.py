@@ -6,7 +6,7 @@ import math
 import sys
 from collections.abc import Sequence
 
-from .errors import InputError
+from .errors import FileError, InputError, UsageError
 
 
 def parse_values(words: Sequence[str]) -> dict[str, float]:
@@ -17,7 +17,7 @@ def parse_values(words: Sequence[str]) -> dict[str, float]:
         word = words[i]
         i += 1
         if word.startswith("--"):
-            raise InputError(f"unknown option {word.split('=')[0]} (see --help)", kind="usage")
+            raise UsageError(f"unknown option {word.split('=')[0]} (see --help)")
         name, eq, text = word.lstrip("-").partition("=") if word.startswith("-") else word.partition("=")
         if word.startswith("-") and not eq:
             if i == len(words):
@@ -25,7 +25,7 @@ def parse_values(words: Sequence[str]) -> dict[str, float]:
             text = words[i]
             i += 1
         elif not eq:
-            raise InputError(f"unexpected argument {word!r}: give values as -x 2, -x=2 or x=2", kind="usage")
+            raise UsageError(f"unexpected argument {word!r}: give values as -x 2, -x=2 or x=2")
         if not name.isidentifier():
             raise InputError(f"{name!r} is not a variable name (in {word!r})")
         if name in values:
@@ -56,7 +56,7 @@ def read_program(expr: str | None, file: str | None) -> str:
             return sys.stdin.read()
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise InputError(f"cannot read {file or 'standard input'}: {reason}", kind="file") from None
+        raise FileError(f"cannot read {file or 'standard input'}: {reason}") from None
     assert expr is not None
     return expr
 
@@ -66,6 +66,6 @@ def invocation(words: Sequence[str], file: str | None) -> tuple[str, dict[str, f
     expr = None
     if file is None:
         if not words:
-            raise InputError("missing EXPR: give an expression, '-' for standard input, or --file PATH", kind="usage")
+            raise UsageError("missing EXPR: give an expression, '-' for standard input, or --file PATH")
         expr, words = words[0], words[1:]
     return read_program(expr, file), parse_values(words)

@@ -11,7 +11,8 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from .errors import InputError, MathError
+from .errors import InputError, MathError, MissingValuesError, UnknownInputsError
+from .formatting import exact
 from .graph import Graph
 from .ops import OPS, OVERFLOW
 
@@ -48,9 +49,7 @@ def bind_inputs(graph: Graph, given: Mapping[str, float]) -> tuple[dict[str, flo
     """Match given values to the graph's inputs: raise if any is missing, warn of unused ones."""
     missing = [name for name in graph.inputs if name not in given]
     if missing:
-        options = " ".join(f"-{name} VALUE" for name in missing)
-        plural = "s" if len(missing) > 1 else ""
-        raise InputError(f"missing value{plural} for {', '.join(missing)} (give {options})")
+        raise MissingValuesError(missing)
     warnings = []
     for name in given:
         if name not in graph.inputs:
@@ -58,12 +57,6 @@ def bind_inputs(graph: Graph, given: Mapping[str, float]) -> tuple[dict[str, flo
                 raise InputError(f"'{name}' is assigned in the expression, so it is not an input")
             warnings.append(f"'{name}' is not used by the expression; its value is ignored")
     return {name: given[name] for name in graph.inputs}, warnings
-
-
-def exact(value: float) -> str:
-    """A float at full precision, without a trailing ".0": ``-2``, ``0.1``, ``1e+300``."""
-    text = repr(value)
-    return text[:-2] if text.endswith(".0") else text
 
 
 def _describe(graph: Graph, i: int, values: list[float]) -> str:
@@ -164,8 +157,7 @@ def check_wrt(graph: Graph, wrt: Sequence[str]) -> list[str]:
     """The inputs named in ``wrt``, in the graph's order; an error names any that is not an input."""
     unknown = [name for name in wrt if name not in graph.inputs]
     if unknown:
-        known = ", ".join(graph.inputs) or "none"
-        raise InputError(f"--wrt names {', '.join(unknown)}, which the expression has no input of (inputs: {known})")
+        raise UnknownInputsError(unknown, list(graph.inputs))
     return [name for name in graph.inputs if name in wrt]
 
 

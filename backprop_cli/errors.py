@@ -13,23 +13,15 @@ EXIT_INTERNAL = 70
 class BackpropError(Exception):
     """An error with a stable ``kind`` for JSON, an exit code and, where known, a source span."""
 
-    kind = "usage"
+    kind = "internal"
+    """The JSON ``kind``: each kind is one class, and the class picks the exit code."""
     exit_code = EXIT_USAGE
 
-    def __init__(
-        self,
-        message: str,
-        source: str | None = None,
-        span: tuple[int, int] | None = None,
-        *,
-        kind: str | None = None,
-    ) -> None:
+    def __init__(self, message: str, source: str | None = None, span: tuple[int, int] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.source = source
         self.span = span
-        if kind is not None:
-            self.kind = kind
 
     @property
     def position(self) -> tuple[int, int] | None:
@@ -73,15 +65,58 @@ class BackpropError(Exception):
 
 
 class ExpressionError(BackpropError):
-    """A bad expression: syntax, names, functions (exit 2)."""
+    """A bad expression: its syntax (exit 2)."""
 
     kind = "syntax"
+
+
+class NameUseError(ExpressionError):
+    """A name used or assigned wrongly (exit 2)."""
+
+    kind = "name"
+
+
+class FunctionError(ExpressionError):
+    """An unknown function, or a call with the wrong number of arguments (exit 2)."""
+
+    kind = "function"
 
 
 class InputError(BackpropError):
     """Bad or missing input values (exit 2)."""
 
     kind = "value"
+
+
+class MissingValuesError(InputError):
+    """Inputs of the expression that were given no value."""
+
+    def __init__(self, names: list[str]) -> None:
+        plural = "s" if len(names) > 1 else ""
+        super().__init__(f"missing value{plural} for {', '.join(names)}")
+        self.names = names
+
+
+class UnknownInputsError(InputError):
+    """Names asked to differentiate with respect to that are not inputs of the expression."""
+
+    def __init__(self, names: list[str], inputs: list[str]) -> None:
+        known = ", ".join(inputs) or "none"
+        super().__init__(f"the expression has no input named {', '.join(names)} (inputs: {known})")
+        self.names = names
+        self.inputs = inputs
+
+
+class UsageError(BackpropError):
+    """A bad command line: options, arguments, their combinations (exit 2)."""
+
+    kind = "usage"
+
+
+class FileError(BackpropError):
+    """A file that cannot be read or written (exit 2)."""
+
+    kind = "file"
 
 
 class MathError(BackpropError):

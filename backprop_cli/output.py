@@ -8,7 +8,7 @@ from typing import Any, NoReturn
 
 import click
 
-from .errors import BackpropError, InputError
+from .errors import BackpropError, FileError
 
 PIPE_WIDTH = 100_000
 
@@ -113,4 +113,4 @@ def save_svg(renderable: Any, path: str, width: int) -> None:
     try:
         console.save_svg(path, title="backprop")
     except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror or exc}", kind="file") from None
+        raise FileError(f"cannot write {path}: {exc.strerror or exc}") from None

@@ -19,7 +19,7 @@ from lark import Lark, Token
 from lark.exceptions import UnexpectedEOF, UnexpectedInput, UnexpectedToken
 from lark.lexer import Lexer
 
-from .errors import ExpressionError, line_column
+from .errors import ExpressionError, FunctionError, NameUseError, line_column
 from .graph import Graph, finish
 from .ops import CONSTANTS, FUNCTIONS
 
@@ -94,8 +94,8 @@ class Builder:
         line, column = line_column(self.source, offset)
         return f"line {line}, column {column}"
 
-    def error(self, message: str, start: int, end: int, kind: str = "name") -> ExpressionError:
-        return ExpressionError(message, self.source, (start, end), kind=kind)
+    def error(self, message: str, start: int, end: int, kind: type[ExpressionError] = NameUseError) -> ExpressionError:
+        return kind(message, self.source, (start, end))
 
     def node(
         self,
@@ -120,7 +120,9 @@ class Builder:
         assert tok.start_pos is not None and tok.end_pos is not None
         value = float(tok)
         if not math.isfinite(value):
-            raise self.error(f"the number {tok} is too large for a float64", tok.start_pos, tok.end_pos, "syntax")
+            raise self.error(
+                f"the number {tok} is too large for a float64", tok.start_pos, tok.end_pos, ExpressionError
+            )
         return self.node("const", (), tok.start_pos, tok.end_pos, const=value)
 
     def name(self, c: list[Token]) -> Item:
@@ -186,7 +188,7 @@ class Builder:
                 f"unknown function '{name}'{hint}; the functions are: {known}",
                 tok.start_pos,
                 tok.end_pos,
-                "function",
+                FunctionError,
             )
         if len(items) != op.arity:
             plural = "s" if op.arity != 1 else ""
@@ -194,7 +196,7 @@ class Builder:
                 f"{name}() takes {op.arity} argument{plural}, got {len(items)}",
                 tok.start_pos,
                 rpar.end_pos,
-                "function",
+                FunctionError,
             )
         return self.node(op.name, tuple(a[0] for a in items), tok.start_pos, rpar.end_pos)
 

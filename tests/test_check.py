@@ -114,7 +114,7 @@ def test_expectation_to_the_digits_written() -> None:
         (["--expect", "x=abc"], "--expect x=abc: not a number"),
         (["--h", "0"], "--h must be a positive number"),
         (["--h", "-1"], "--h must be a positive number"),
-        (["--wrt", "w"], "--wrt names w, which the expression has no input of"),
+        (["--wrt", "w"], "--wrt w: the expression has no input named w (inputs: x, y, z)"),
     ],
 )
 def test_check_bad_input_exits_2(args: list[str], message: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from backprop_cli.errors import InputError, MathError
+from backprop_cli.errors import InputError, MathError, MissingValuesError
 from backprop_cli.parse import parse
 from conftest import ev
 
@@ -63,9 +63,11 @@ def test_zero_to_a_positive_power() -> None:
 def test_missing_values_are_all_listed() -> None:
     from backprop_cli.engine import bind_inputs
 
-    with pytest.raises(InputError) as info:
+    with pytest.raises(MissingValuesError) as info:
         bind_inputs(parse("x * y + z"), {"y": 1})
-    assert info.value.message == "missing values for x, z (give -x VALUE -z VALUE)"
+    # The core names no command-line option: the CLI adds "(give -x VALUE -z VALUE)".
+    assert info.value.message == "missing values for x, z"
+    assert info.value.names == ["x", "z"]
     assert info.value.exit_code == 2
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..engine import Evaluation, exact
+from ..engine import Evaluation
+from ..formatting import exact, number
 from ..gradcheck import OK_BELOW, SUSPICIOUS_BELOW, Expectation, InputCheck
-from .fmt import number
 
 
 def _power(x: float) -> str:

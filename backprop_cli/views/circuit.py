@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine import Evaluation
+from ..formatting import number
 from ..wires import wires
-from .fmt import number
 from .notation import Refs, Style
 
 VALUE = "green"

@@ -12,10 +12,10 @@ import html
 import re
 
 from ..engine import Evaluation
+from ..formatting import number
 from ..graph import Graph
 from ..ops import OPS
 from ..wires import Wire, forks, wires, wires_of
-from .fmt import number
 
 GREEN = "#2e7d32"
 RED = "#c62828"
@@ -171,24 +171,23 @@ def output_format(path: str, text_format: str | None) -> str:
     one that contradicts ``--format``. Called before anything is computed or written."""
     import os
 
-    from ..errors import InputError
+    from ..errors import UsageError
 
     ext = os.path.splitext(path)[1].lower()
     kind = FORMATS.get(ext)
     if kind is None:
         known = ", ".join(FORMATS)
         what = f"the extension {ext!r}" if ext else "a file name without an extension"
-        raise InputError(f"--output {path}: {what} is not a format backprop writes (use {known})", kind="usage")
+        raise UsageError(f"--output {path}: {what} is not a format backprop writes (use {known})")
     if text_format == "mermaid" and kind != "mermaid":
         if kind in RENDERED:
-            raise InputError(
+            raise UsageError(
                 f"only DOT renders to {ext} here: use --format dot, or render the Mermaid text "
-                "with Mermaid's own tools (mermaid-cli's mmdc)",
-                kind="usage",
+                "with Mermaid's own tools (mermaid-cli's mmdc)"
             )
-        raise InputError(f"--format mermaid contradicts --output {path} (a DOT file); use a .mmd name", kind="usage")
+        raise UsageError(f"--format mermaid contradicts --output {path} (a DOT file); use a .mmd name")
     if text_format == "dot" and kind == "mermaid":
-        raise InputError(f"--format dot contradicts --output {path} (a Mermaid file); use a .dot name", kind="usage")
+        raise UsageError(f"--format dot contradicts --output {path} (a Mermaid file); use a .dot name")
     return kind
 
 
@@ -197,28 +196,27 @@ def render(text: str, kind: str) -> bytes:
     import shutil
     import subprocess
 
-    from ..errors import InputError
+    from ..errors import FileError, UsageError
 
     program = shutil.which("dot")
     if program is None:
-        raise InputError(
+        raise UsageError(
             f"rendering .{kind} needs Graphviz's dot program, which is not installed: install "
             "Graphviz (apt-get install graphviz, brew install graphviz, winget install graphviz) "
-            "or write the DOT text with --output circuit.dot",
-            kind="usage",
+            "or write the DOT text with --output circuit.dot"
         )
     command = [program, f"-T{kind}", *([f"-Gdpi={PNG_DPI}"] if kind == "png" else [])]
     result = subprocess.run(command, input=text.encode("utf-8"), capture_output=True, check=False)
     if result.returncode != 0:
         reason = result.stderr.decode("utf-8", "replace").strip()
-        raise InputError(f"Graphviz's dot failed: {reason}", kind="file")
+        raise FileError(f"Graphviz's dot failed: {reason}")
     return result.stdout
 
 
 def write(graph: Graph, ev: Evaluation | None, digits: int, path: str, kind: str) -> None:
     """Write the diagram to ``path`` in ``kind`` (see :func:`output_format`); nothing is written when
     rendering is impossible or fails."""
-    from ..errors import InputError
+    from ..errors import FileError
 
     if kind == "mermaid":
         data = mermaid(graph, ev, digits).encode("utf-8")
@@ -229,4 +227,4 @@ def write(graph: Graph, ev: Evaluation | None, digits: int, path: str, kind: str
         with open(path, "wb") as f:
             f.write(data)
     except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror or exc}", kind="file") from None
+        raise FileError(f"cannot write {path}: {exc.strerror or exc}") from None

@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass, field
 
 from ..engine import Evaluation
+from ..formatting import number
 from ..ops import OPS
-from .fmt import number
 
 _PLACEHOLDER = re.compile(r"\{(\d|out)\}")
 _OPERAND_NAME = re.compile(r"\b(a|b|out)\b")

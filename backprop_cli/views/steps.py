@@ -15,8 +15,8 @@ from typing import Any
 
 from ..derivation import Step, backward_steps
 from ..engine import Evaluation
+from ..formatting import number
 from ..ops import OPS
-from .fmt import number
 from .notation import ASCII, LATEX, UNICODE, Refs, Style
 
 Piece = tuple[str, str]

@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..engine import Evaluation
-from .fmt import number, one_line
+from ..formatting import number, one_line
 
 VALUE = "green"
 GRAD = "red"

@@ -1,4 +1,4 @@
-"""Number and text formatting shared by the views."""
+"""Numbers and text as people read them: in the views, and in the messages of errors."""
 
 from __future__ import annotations
 
@@ -15,3 +15,9 @@ def number(value: float | None, digits: int = 6) -> str:
 def one_line(text: str) -> str:
     """Source text with runs of white space (new lines too) folded to one space."""
     return " ".join(text.split())
+
+
+def exact(value: float) -> str:
+    """A float at full precision, without a trailing ".0": ``-2``, ``0.1``, ``1e+300``."""
+    text = repr(value)
+    return text[:-2] if text.endswith(".0") else text

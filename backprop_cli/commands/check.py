@@ -1,0 +1,74 @@
+"""``backprop check``: the analytic gradients against finite differences, and hand-derived ones."""
+
+from __future__ import annotations
+
+import math
+
+import click
+
+from ..errors import UsageError
+from .options import BackpropCommand, debug_option, digits_option, json_option, source_arguments, wrt_option
+
+
+@click.command("check", cls=BackpropCommand)
+@source_arguments
+@click.option(
+    "--h", "h", type=float, metavar="STEP", help="Step of the centred difference [default: 1e-5 × max(1, |x|)]."
+)
+@click.option(
+    "--expect", multiple=True, metavar="NAME=VALUE", help="A hand-derived ∂output/∂NAME to mark right or wrong."
+)
+@wrt_option("Check only these inputs: --wrt x,y.")
+@json_option
+@digits_option(10)
+@debug_option
+def command(
+    words: tuple[str, ...],
+    file: str | None,
+    h: float | None,
+    expect: tuple[str, ...],
+    wrt: tuple[str, ...] | None,
+    as_json: bool,
+    digits: int,
+) -> None:
+    """Check the gradients of EXPR numerically, and hand-derived ones with --expect.
+
+    For every input: the analytic gradient (reverse mode), the numerical gradient by the centred
+    difference (f(x+h) − f(x−h)) / 2h, their relative error |a − n| / max(|a|, |n|) and a verdict: ok
+    below 1e-7, suspicious below 1e-4, wrong above; "kink" where x ± h straddles a kink of relu, abs,
+    max or min.
+
+    \b
+    Examples:
+      backprop check "(x+y)*z" -x -2 -y 5 -z -4
+      backprop check "q = x + y; f = q * z" -x -2 -y 5 -z -4 --expect x=-4 --expect q=-4
+      backprop check "relu(x) * y" -x 1e-7 -y 2 --json
+
+    Exit codes: 0 all agree, 1 math error, 2 bad invocation or expression, 3 a check or an
+    expectation failed.
+    """
+    from ..args import invocation
+    from ..errors import EXIT_CHECK_FAILED
+    from ..gradcheck import check, parse_expectations, passed
+    from .loading import bind, check_wrt, load_graph
+
+    if h is not None and not (math.isfinite(h) and h > 0):
+        raise UsageError(f"--h must be a positive number, not {h!r}")
+    source, values = invocation(words, file)
+    graph = load_graph(source)
+    if wrt is not None:
+        check_wrt(graph, wrt)
+    ev, checks, expected = check(graph, bind(graph, values), h, wrt, parse_expectations(expect))
+    ok = passed(checks, expected)
+    if as_json:
+        from ..views.check_view import to_json
+        from ..views.json_view import dumps
+
+        click.echo(dumps(to_json(ev, checks, expected, h, ok)))
+    else:
+        from ..output import print_rich
+        from ..views.check_view import render
+
+        print_rich(render(ev, checks, expected, h, digits))
+    if not ok:
+        raise SystemExit(EXIT_CHECK_FAILED)

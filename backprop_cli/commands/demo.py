@@ -1,0 +1,60 @@
+"""``backprop demo``: the classic examples of CS231n's notes, in any view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from ..errors import UsageError
+from .options import BackpropCommand, debug_option
+from .registry import combinations_help, view_options, view_options_from
+
+
+@click.command("demo", cls=BackpropCommand, epilog=combinations_help())
+@click.argument("name", required=False)
+@view_options
+@debug_option
+@click.pass_context
+def command(ctx: click.Context, /, name: str | None, **_: Any) -> None:
+    """List the classic examples, or run NAME (in the steps view unless another is chosen).
+
+    \b
+    Examples:
+      backprop demo
+      backprop demo circuit
+      backprop demo neuron --circuit
+      backprop demo staged --steps --pause
+      backprop demo patterns --latex
+    """
+    from ..demos import DEMOS
+
+    options = view_options_from(ctx, "steps")
+    if name is None:
+        _list(DEMOS, options.output == "json")
+        return
+    if name not in DEMOS:
+        raise UsageError(f"no demo named {name!r}; the demos are: {', '.join(DEMOS)}")
+    from .loading import evaluate
+    from .registry import show
+
+    demo = DEMOS[name]
+    show(evaluate(demo.source, dict(demo.values), options.mode, options.wrt), options)
+
+
+def _list(demos: dict[str, Any], as_json: bool) -> None:
+    """The demos with their descriptions, programs and values."""
+    if as_json:
+        from ..views.json_view import dumps
+
+        listed = [
+            {"name": key, "description": d.description, "expression": d.source, "values": d.values}
+            for key, d in demos.items()
+        ]
+        click.echo(dumps({"demos": listed}))
+        return
+    width = max(map(len, demos))
+    for key, demo in demos.items():
+        values = " ".join(f"-{k} {v:g}" for k, v in demo.values.items())
+        source = "; ".join(demo.source.splitlines())
+        click.echo(f"{key:<{width}}  {demo.description}\n{'':<{width}}  {source}   {values}")

@@ -1,0 +1,41 @@
+"""``backprop eval``: evaluate an expression and its gradients, and show them in a view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from .options import BackpropCommand, debug_option, source_arguments
+from .registry import combinations_help, view_options, view_options_from
+
+
+@click.command("eval", cls=BackpropCommand, epilog=combinations_help())
+@source_arguments
+@view_options
+@debug_option
+@click.pass_context
+def command(ctx: click.Context, /, words: tuple[str, ...], file: str | None, **_: Any) -> None:
+    """Evaluate EXPR and its gradients: the forward pass, then backpropagation.
+
+    EXPR is an expression or a program of statements (`q = x + y; f = q * z`); '-' reads it from
+    standard input. VALUES give every input: -x 2, -x=2 or x=2 (any name, as in -w0 0.5).
+
+    \b
+    Examples:
+      backprop eval "(x+y)*z" -x -2 -y 5 -z -4
+      backprop eval "sigmoid(w0*x0 + w1*x1 + w2)" -w0 2 -x0 -1 -w1 -3 -x1 -2 -w2 -3
+      backprop eval "q = x + y; f = q * z" x=-2 y=5 z=-4 --steps
+      backprop eval "q = x + y; f = q * z" x=-2 y=5 z=-4 --json | jq .gradients
+      echo "x^2 + sin(x)" | backprop eval - -x 0.5 --digits 12
+      backprop eval --file model.bp -x 3 -y -4 --circuit --svg circuit.svg
+
+    Exit codes: 0 success, 1 math error, 2 bad invocation or expression.
+    """
+    from ..args import invocation
+    from .loading import evaluate
+    from .registry import show
+
+    options = view_options_from(ctx, "table")
+    source, values = invocation(words, file)
+    show(evaluate(source, values, options.mode, options.wrt), options)

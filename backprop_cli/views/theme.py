@@ -1,0 +1,38 @@
+"""The colours of every view, in one place: values green, gradients red (as in the notes' diagrams).
+
+Rich styles for the terminal (and the SVG pictures of it), hex colours for Graphviz and Mermaid, xcolor
+names for LaTeX. Views take their colours from here and define none of their own.
+"""
+
+from __future__ import annotations
+
+VALUE = "green"
+"""A forward value."""
+GRAD = "red"
+"""A gradient (or a tangent in forward mode)."""
+LABEL = "bold"
+"""A node's label where it heads a line."""
+TITLE = "bold"
+"""A heading: "Forward pass", "Backward pass"."""
+NOTE = "dim italic"
+"""A comment beside a formula (a gate's pattern)."""
+DIM = "dim"
+"""Secondary text: hints, counts of hidden rows, tree guides."""
+
+VERDICT = {
+    "ok": "green",
+    "right": "green",
+    "suspicious": "yellow",
+    "kink": "yellow",
+    "undefined": "yellow",
+    "wrong": "bold red",
+}
+"""A gradient check's verdicts."""
+
+HTML_VALUE = "#2e7d32"
+HTML_GRAD = "#c62828"
+"""Diagram colours: darker than the terminal's, to read on white paper."""
+
+LATEX_VALUE = "green!50!black"
+LATEX_GRAD = "red!75!black"
+"""xcolor names for the LaTeX derivation."""

@@ -1,0 +1,154 @@
+"""The command line's shape: one view at a time, options that go together or are refused by name,
+words that start with -- are options, and the registry that the help prints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from backprop_cli.commands.registry import OPTIONS, OUTPUTS, VIEWS
+from conftest import ok, run
+
+SEED = ("(x+y)*z", "-x", "-2", "-y", "5", "-z", "-4")
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--steps", "--circuit"], "--steps and --circuit do not go together: choose one view"),
+        (["--circuit", "--steps"], "--steps and --circuit do not go together: choose one view"),
+        (["--table", "--latex"], "--table and --latex do not go together: --table has no LaTeX form"),
+        (["--latex", "--json"], "--json and --latex do not go together: choose one output"),
+        (["--circuit", "--json"], "--circuit and --json do not go together: --circuit has no JSON form"),
+        (["--json", "--digits", "3"], "--digits and --json do not go together: JSON has no use for --digits"),
+        (["--json", "--svg", "a.svg"], "--svg and --json do not go together: JSON has no use for --svg"),
+        (["--latex", "--svg", "a.svg"], "--svg and --latex do not go together: LaTeX has no use for --svg"),
+        (["--latex", "--ascii"], "--ascii and --latex do not go together: LaTeX has no use for --ascii"),
+        (["--table", "--pause"], "--pause and --table do not go together: --table has no use for --pause"),
+        (["--circuit", "--pause"], "--pause and --circuit do not go together: --circuit has no use for --pause"),
+        (
+            ["--steps", "--max-rows", "5"],
+            "--max-rows and --steps do not go together: --steps has no use for --max-rows",
+        ),
+    ],
+)
+@pytest.mark.parametrize("command", ["eval", "demo"])
+def test_conflicting_view_options_are_a_usage_error_naming_both(
+    command: str, options: list[str], message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    args = SEED if command == "eval" else ("circuit",)
+    result = run(command, *args, *options)
+    assert result.code == 2, result
+    assert result.stderr == f"error: {message}\n"
+    assert list(tmp_path.iterdir()) == []  # nothing written (an --svg file included)
+
+
+def test_a_conflict_with_json_is_a_json_error() -> None:
+    result = run("eval", *SEED, "--circuit", "--json")
+    assert result.code == 2
+    assert result.json()["error"]["kind"] == "usage"
+
+
+@pytest.mark.parametrize(
+    ("options", "view"),
+    [
+        ([], "table"),
+        (["--steps", "--json"], "steps"),
+        (["--latex"], "steps"),  # --latex alone writes the derivation
+        (["--steps", "--latex"], "steps"),
+        (["--table", "--json"], "table"),
+        (["--circuit", "--ascii", "--max-rows", "3"], "circuit"),
+    ],
+)
+def test_documented_combinations_do_what_they_say(options: list[str], view: str) -> None:
+    out = ok("eval", *SEED, *options).stdout
+    if "--json" in options:
+        assert ("steps" in ok("eval", *SEED, *options).json()) == (view == "steps")
+    elif "--latex" in options:
+        assert out.startswith("% backprop: the derivation")
+    elif view == "circuit":
+        assert out.startswith("f = t1 * z  [mul]")
+    else:
+        assert out.startswith("f = -12\nnode")
+
+
+def test_help_prints_the_registry() -> None:
+    help_text = ok("eval", "--help").stdout
+    for view in VIEWS.values():
+        line = next(
+            line for line in help_text.splitlines() if line.strip().startswith(view.flag + " ") and "takes" in line
+        )
+        for name in OPTIONS:
+            assert (f"--{name.replace('_', '-')}" in line.split("takes")[1]) == (name in view.takes), line
+    for output in OUTPUTS.values():
+        if output.flag:
+            assert any(line.strip().startswith(output.flag) and "takes" in line for line in help_text.splitlines())
+
+
+def test_svg_writes_svg_files_only(tmp_path: Path) -> None:
+    result = run("eval", *SEED, "--svg", str(tmp_path / "c.png"))
+    assert result.code == 2, result
+    assert "--svg writes SVG only, to a file ending in .svg" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+    ok("eval", *SEED, "--svg", str(tmp_path / "c.SVG"))
+    assert (tmp_path / "c.SVG").read_text(encoding="utf-8").startswith("<svg")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["eval", "--jsn", "x", "-x", "1"], "unknown option '--jsn' (did you mean --json?)"),
+        (["eval", "x", "-x", "1", "--jsn"], "unknown option '--jsn' (did you mean --json?)"),
+        (["eval", "x", "-x", "1", "--stesp"], "unknown option '--stesp' (did you mean --steps?)"),
+        (["eval", "--verbose"], "unknown option '--verbose' (see --help)"),
+        (["check", "x", "-x", "1", "--expct", "x=1"], "unknown option '--expct' (did you mean --expect?)"),
+        (["graph", "x", "--outptu=a.dot"], "unknown option '--outptu' (did you mean --output?)"),
+        (["demo", "circuit", "--circiut"], "unknown option '--circiut' (did you mean --circuit?)"),
+    ],
+)
+def test_a_word_starting_with_two_dashes_is_an_option(args: list[str], message: str) -> None:
+    result = run(*args)
+    assert result.code == 2, result
+    assert result.stderr == f"error: {message}\n"
+
+
+def test_an_option_value_may_start_with_two_dashes_and_words_after_a_double_dash_are_free() -> None:
+    assert ok("eval", "--json", "--", "--x", "-x", "2").json()["value"] == 2  # minus minus x
+    assert ok("eval", "x", "-x", "2", "--wrt=x", "--json").json()["gradients"] == {"x": 1}
+
+
+def test_unknown_option_with_json_is_a_json_usage_error() -> None:
+    result = run("eval", "x", "-x", "1", "--json", "--jsn")
+    assert result.code == 2
+    assert result.json()["error"]["message"] == "unknown option '--jsn' (did you mean --json?)"
+
+
+@pytest.mark.parametrize("args", [["-h"], ["-h", "eval"]])
+def test_dash_h_says_what_it_is_and_points_to_help(args: list[str]) -> None:
+    result = run(*args)
+    assert result.code == 2
+    assert result.stderr == (
+        "error: -h is not an option of backprop: single-dash words name an expression's inputs (-x 2); "
+        "for help, use --help\n"
+    )
+
+
+def test_wrt_that_names_no_input_is_worded_at_the_command_line() -> None:
+    result = run("eval", *SEED, "--wrt", "w")
+    assert result.code == 2
+    assert result.stderr == "error: --wrt w: the expression has no input named w (inputs: x, y, z)\n"
+    assert run("eval", *SEED, "--wrt", ",").stderr.endswith("give input names, as in --wrt x,y\n")
+
+
+def test_internal_error_with_debug_shows_the_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    import backprop_cli.engine
+
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(backprop_cli.engine, "evaluate", broken)
+    assert run("eval", "x", "-x", "1").code == 70
+    with pytest.raises(RuntimeError, match="boom"):
+        run("eval", "x", "-x", "1", "--debug")
