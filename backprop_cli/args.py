@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+import re
 import sys
 from collections.abc import Sequence
 
 from .errors import FileError, InputError, UsageError
+from .ops import CONSTANTS
 
 
 def parse_values(words: Sequence[str]) -> dict[str, float]:
@@ -30,18 +32,73 @@ def parse_values(words: Sequence[str]) -> dict[str, float]:
             raise InputError(f"{name!r} is not a variable name (in {word!r})")
         if name in values:
             raise InputError(f"{name} is given more than once")
-        values[name] = _number(name, text)
+        if name in CONSTANTS:
+            raise InputError(f"'{name}' is a reserved constant ({CONSTANTS[name]!r}) and cannot be given a value")
+        values[name] = parse_value(name, text)
     return values
 
 
-def _number(name: str, text: str) -> float:
-    try:
+PLAIN_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+"""A number as the language writes it (ASCII digits only), with a sign: read without the parser."""
+
+
+def parse_value(name: str, text: str, what: str | None = None) -> float:
+    """The value given for ``name``: a number, or a constant expression of the language (``pi/4``,
+    ``-3/5``, ``sqrt(2)``) evaluated by the project's own parser and engine, never by Python.
+
+    ``what`` names the value in errors (default: "the value of NAME")."""
+    what = what or f"the value of {name}"
+    if PLAIN_NUMBER.fullmatch(text):
         value = float(text)
-    except ValueError:
-        raise InputError(f"the value of {name} is not a number: {text!r}") from None
-    if not math.isfinite(value):
-        raise InputError(f"the value of {name} must be a finite number, not {text!r}")
-    return value
+        if not math.isfinite(value):
+            raise InputError(f"{what} must be a finite number, not {text!r}")
+        return value
+    return _constant_expression(what, text)
+
+
+def _constant_expression(what: str, text: str) -> float:
+    from .cache import load
+    from .engine import forward
+    from .errors import BackpropError
+
+    if not text.strip():
+        raise InputError(f"{what} is not a number: {text!r}")
+    if re.search(r"[0-9]_[0-9]", text):
+        raise InputError(
+            f"{what} is not a number: {text!r} (write it without '_': digit separators are not part of the language)"
+        )
+    if any(c.isdigit() and not c.isascii() for c in text):
+        raise InputError(f"{what} is not a number: {text!r} (write numbers with the digits 0-9)")
+    try:
+        graph = load(text)
+        if graph.inputs:
+            names = ", ".join(graph.inputs)
+            if set(graph.inputs) <= {"inf", "nan", "infinity"}:
+                raise InputError(f"{what} must be a finite number, not {text!r}")
+            raise InputError(
+                f"{what} is not a number: {text!r} (a value may be a constant expression such as pi/4 or 1/3, "
+                f"but not use a variable: {names})"
+            )
+        if graph.warnings:
+            raise InputError(f"{what} is not a number: {text!r} (give one expression)")
+        return forward(graph, {})[-1]
+    except InputError:
+        raise
+    except BackpropError as err:
+        raise InputError(f"{what} is not a number: {text!r} ({err.message})") from None
+
+
+STDIN_PROMPT = (
+    "backprop: reading the program from the terminal; type it, then press Ctrl-D on a new line to end "
+    "(Ctrl-Z then Enter on Windows; Ctrl-C to cancel)"
+)
+
+
+def read_stdin() -> str:
+    """All of standard input; on a terminal, first say on stderr what is awaited and how to end it."""
+    if sys.stdin.isatty():
+        print(STDIN_PROMPT, file=sys.stderr, flush=True)
+    return sys.stdin.read()
 
 
 def read_program(expr: str | None, file: str | None) -> str:
@@ -49,11 +106,11 @@ def read_program(expr: str | None, file: str | None) -> str:
     try:
         if file is not None:
             if file == "-":
-                return sys.stdin.read()
+                return read_stdin()
             with open(file, encoding="utf-8") as f:
                 return f.read()
         if expr == "-":
-            return sys.stdin.read()
+            return read_stdin()
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise FileError(f"cannot read {file or 'standard input'}: {reason}") from None

@@ -8,6 +8,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from .args import PLAIN_NUMBER, parse_value
 from .engine import Evaluation, evaluate, forward
 from .errors import InputError, MathError
 from .graph import Graph
@@ -114,14 +115,24 @@ def parse_expectations(words: Sequence[str]) -> list[tuple[str, str]]:
     return result
 
 
+def written_decimals(text: str) -> int | None:
+    """How many decimals a hand-written number has, whatever its spelling: ``0.197``, ``1.97e-1`` and
+    ``197e-3`` all have 3. None for an integer (``-4``, ``2e3``) or an expression (``-3/5``)."""
+    match = PLAIN_NUMBER.fullmatch(text.strip())
+    if match is None:
+        return None
+    mantissa, exponent = match.group(1), int((match.group(2) or "e0")[1:])
+    decimals = len(mantissa.partition(".")[2]) - exponent
+    return decimals if decimals > 0 else None
+
+
 def matches(expected: float, text: str, actual: float) -> bool:
     """Right when equal to ~1e-9, or equal to the true value rounded to the decimals written."""
     if math.isclose(expected, actual, rel_tol=1e-9, abs_tol=1e-12):
         return True
-    mantissa = text.lower().split("e")[0]
-    if "." not in mantissa or "e" in text.lower():
+    decimals = written_decimals(text)
+    if decimals is None:
         return False
-    decimals = len(mantissa.split(".")[1])
     return round(actual, decimals) == round(expected, decimals)
 
 
@@ -136,10 +147,7 @@ def expectations(ev: Evaluation, expected: Sequence[tuple[str, str]]) -> list[Ex
         grad = ev.grads[labels[name]]
         if grad is None:
             raise InputError(f"--expect {name}=...: {name} is a constant, it has no gradient")
-        try:
-            value = float(text)
-        except ValueError:
-            raise InputError(f"--expect {name}={text}: not a number") from None
+        value = parse_value(name, text, f"--expect {name}")
         result.append(Expectation(name, text, value, grad, matches(value, text, grad)))
     return result
 

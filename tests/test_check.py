@@ -111,7 +111,7 @@ def test_expectation_to_the_digits_written() -> None:
     [
         (["--expect", "x"], "--expect takes NAME=VALUE"),
         (["--expect", "w=1"], "the expression has no node named 'w'"),
-        (["--expect", "x=abc"], "--expect x=abc: not a number"),
+        (["--expect", "x=abc"], "--expect x is not a number: 'abc'"),
         (["--h", "0"], "--h must be a positive number"),
         (["--h", "-1"], "--h must be a positive number"),
         (["--wrt", "w"], "--wrt w: the expression has no input named w (inputs: x, y, z)"),

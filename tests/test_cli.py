@@ -148,7 +148,10 @@ def test_unused_value_is_a_warning() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["-x", "abc"], "error: the value of x is not a number: 'abc'"),
+        (
+            ["-x", "abc"],
+            "error: the value of x is not a number: 'abc' (a value may be a constant expression such as pi/4 or 1/3, but not use a variable: abc)",
+        ),
         (["-x=", "1"], "error: the value of x is not a number: ''"),
         (["-x", "nan"], "error: the value of x must be a finite number, not 'nan'"),
         (["-x", "inf"], "error: the value of x must be a finite number, not 'inf'"),
@@ -172,7 +175,7 @@ def test_bad_value_with_json_is_a_json_error_too() -> None:
     assert result.json() == {
         "error": {
             "kind": "value",
-            "message": "the value of x is not a number: 'abc'",
+            "message": "the value of x is not a number: 'abc' (a value may be a constant expression such as pi/4 or 1/3, but not use a variable: abc)",
             "line": None,
             "column": None,
         }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine import Evaluation
-from ..formatting import exact, number
+from ..formatting import number
 from ..gradcheck import OK_BELOW, SUSPICIOUS_BELOW, Expectation, InputCheck
 
 
@@ -55,7 +55,7 @@ def render(
             verdict = (
                 Text("right", "green")
                 if e.right
-                else Text.assemble(("wrong", "bold red"), f": it is {exact(e.actual)}")
+                else Text.assemble(("wrong", "bold red"), f": it is {number(e.actual, digits)}")
             )
             grid.add_row(f"∂{out}/∂{e.name} = {e.text}", verdict)
         parts += [Text("your gradients:"), grid]
