@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, NoReturn
 
 import click
 
 from .errors import BackpropError, FileError
+from .views.theme import DIM
 
 PIPE_WIDTH = 100_000
 
@@ -63,8 +66,45 @@ def interactive() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
 
-def wait_for_enter() -> None:
-    sys.stdin.readline()
+@contextmanager
+def keys() -> Iterator[Callable[[], str]]:
+    """Read single key presses from the terminal, unechoed, for as long as the block runs.
+
+    Echo is off for the whole block, not only while waiting, so that a key pressed early is not
+    echoed either. Ctrl-C still interrupts; Ctrl-D reads as "q".
+    """
+    try:
+        import termios
+    except ImportError:  # Windows: click reads one key without echo
+        yield lambda: click.getchar(echo=False)
+        return
+    fd = sys.stdin.fileno()
+    saved = termios.tcgetattr(fd)
+    quiet = termios.tcgetattr(fd)
+    quiet[3] &= ~(termios.ECHO | termios.ICANON)  # lflags: no echo, no line editing; signals stay on
+    quiet[6][termios.VMIN], quiet[6][termios.VTIME] = 1, 0
+
+    def read() -> str:
+        key = os.read(fd, 1).decode("utf-8", "replace")
+        return "q" if key in ("", "\x04") else key
+
+    termios.tcsetattr(fd, termios.TCSANOW, quiet)
+    try:
+        yield read
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+
+
+def print_paused(console: Any, parts: Sequence[Any]) -> None:
+    """Print one part at a time, waiting for a key between parts (q: the rest at once)."""
+    with keys() as read:
+        console.print("(press Enter for each step, q for the rest)", style=DIM)
+        for n, part in enumerate(parts):
+            console.print(part)
+            if n + 1 < len(parts) and read().lower() == "q":
+                for rest in parts[n + 1 :]:
+                    console.print(rest)
+                return
 
 
 def print_rich(renderable: Any, svg: str | None = None, pause: bool = False, ascii: bool = False) -> None:
@@ -86,10 +126,7 @@ def print_rich(renderable: Any, svg: str | None = None, pause: bool = False, asc
             console = _console(width=needed)
         parts = renderable.renderables if isinstance(renderable, Group) else [renderable]
         if pause and len(parts) > 1 and interactive():
-            console.print("(press Enter for each step)", style="dim")
-            for part in parts:
-                console.print(part)
-                wait_for_enter()
+            print_paused(console, parts)
         else:
             console.print(renderable)
     else:

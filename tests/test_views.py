@@ -352,22 +352,6 @@ def test_unknown_demo() -> None:
     assert "no demo named 'nope'; the demos are: circuit, neuron" in result.stderr
 
 
-def test_pause_is_ignored_when_piped() -> None:
-    assert ok("demo", "circuit", "--pause").stdout == ok("demo", "circuit").stdout
-
-
-def test_pause_waits_for_enter_between_steps_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    import backprop_cli.output
-
-    monkeypatch.setattr(backprop_cli.output, "interactive", lambda: True)
-    reads: list[str] = []
-    monkeypatch.setattr(backprop_cli.output, "wait_for_enter", lambda: reads.append("\n"))
-    result = run("demo", "circuit", "--pause", env={"FORCE_COLOR": "1"})
-    assert result.code == 0, result
-    assert "press Enter" in result.stdout
-    assert len(reads) == len(SEED_STEPS.splitlines())
-
-
 def test_latex_compiles_with_pdflatex(tmp_path: Path) -> None:
     """Runs where TeX is installed (CI does not install it: TeX Live is too large for its budget)."""
     if shutil.which("pdflatex") is None:

@@ -17,6 +17,7 @@ from ..derivation import Step, backward_steps
 from ..engine import Evaluation
 from ..formatting import number
 from ..ops import OPS
+from . import theme
 from .notation import ASCII, LATEX, UNICODE, Refs, Style
 
 Piece = tuple[str, str]
@@ -139,15 +140,25 @@ def render(ev: Evaluation, digits: int = 6, ascii: bool = False) -> Any:
     from rich.text import Text
 
     refs = Refs(ev, style_for(ascii), digits)
-    colours = {"value": "green", "grad": "red", "note": "dim italic", "title": "bold", "": ""}
+    colours = {"value": theme.VALUE, "grad": theme.GRAD, "note": theme.NOTE, "title": theme.TITLE, "": ""}
 
     def text(line: Line) -> Text:
         return Text.assemble(*((piece, colours[kind]) for piece, kind in line))
 
     forward, derivatives = derivation_lines(ev, refs)
     second = "Forward mode" if ev.tangents is not None else "Backward pass"
-    parts = [Text("Forward pass", "bold"), *map(text, forward), Text(""), Text(second, "bold"), *map(text, derivatives)]
-    return Group(*parts)
+    lines: list[Line] = [[("Forward pass", "title")], *forward, [], [(second, "title")], *derivatives]
+    # One part per step: a heading or a blank line joins the line below it, so that --pause waits
+    # once per step of the derivation and never on a heading.
+    parts: list[Text] = []
+    above: list[Text] = []
+    for line in lines:
+        if not line or line[0][1] == "title":
+            above.append(text(line))
+        else:
+            parts.append(Text("\n").join([*above, text(line)]))
+            above = []
+    return Group(*parts, *above)
 
 
 def latex(ev: Evaluation, digits: int = 6) -> str:
