@@ -19,14 +19,14 @@ from typing import Any
 from . import __version__
 from .graph import Graph
 
-FORMAT = 1
+FORMAT = 2
 MAX_SOURCE = 64 * 1024
 """Longer programs are not cached: their parse dwarfs start-up anyway."""
 MAX_ENTRIES = 1000
 """When the cache holds more, the older half is removed."""
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
-_STAMPED = ("parse.py", "graph.py", "ops.py", "grammars/expr.lark", "../grammars/expr.lark")
+_STAMPED = ("parse.py", "builder.py", "lalr.py", "graph.py", "ops.py", "grammars/expr.lark", "../grammars/expr.lark")
 
 
 def cache_dir() -> str | None:

@@ -6,7 +6,8 @@ over it is a loop, never a recursion.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import Any
 
 from .ops import OPS
 
@@ -17,21 +18,31 @@ OUTPUT_LABEL = "f"
 """The output's label when the program does not name it."""
 
 
+PER_NODE = {"default": None}
+"""Field metadata of a per-node list of :class:`Graph`; ``default`` fills it for the nodes a
+builder did not set (another column gives its own, as in ``metadata={"default": ()}``)."""
+
+
 @dataclass(slots=True)
 class Graph:
-    """Nodes as parallel lists; node ``i`` only reads nodes ``< i``."""
+    """Nodes as parallel lists (the ``PER_NODE`` fields); node ``i`` only reads nodes ``< i``.
+
+    The columns are declared here and nowhere else: the parser, the cache and :func:`finish`
+    handle every column alike, so a new per-node field is one line below.
+    """
 
     source: str
-    ops: list[str]
-    args: list[tuple[int, ...]]
-    names: list[str | None]
+    ops: list[str] = field(default_factory=list, metadata=PER_NODE)
+    args: list[tuple[int, ...]] = field(default_factory=list, metadata=PER_NODE)
+    """The input nodes' ids."""
+    names: list[str | None] = field(default_factory=list, metadata=PER_NODE)
     """A variable's or a named intermediate's name; None for other nodes."""
-    consts: list[float | None]
+    consts: list[float | None] = field(default_factory=list, metadata=PER_NODE)
     """The value of a constant leaf; None for other nodes."""
-    spans: list[tuple[int, int]]
+    spans: list[tuple[int, int]] = field(default_factory=list, metadata=PER_NODE)
     """Start and end offsets of each node's source text."""
-    labels: list[str]
-    """Unique labels: names where given, generated (t1, c1, f) elsewhere."""
+    labels: list[str] = field(default_factory=list, metadata=PER_NODE)
+    """Unique labels: names where given, generated (t1, c1, f) elsewhere (set by :func:`finish`)."""
     warnings: list[str] = field(default_factory=list)
     needs_grad: list[bool] = field(init=False)
     """True where the node depends on an input (constants have no gradient)."""
@@ -39,6 +50,10 @@ class Graph:
     """Input name -> node id, in order of first use."""
 
     def __post_init__(self) -> None:
+        for name, default in COLUMNS.items():
+            values = getattr(self, name)
+            if len(values) < len(self.ops):
+                values.extend([default] * (len(self.ops) - len(values)))
         needs: list[bool] = []
         inputs: dict[str, int] = {}
         for i, (op, args) in enumerate(zip(self.ops, self.args)):
@@ -53,50 +68,48 @@ class Graph:
     def __len__(self) -> int:
         return len(self.ops)
 
-    @property
-    def output(self) -> int:
-        """The output node's id (always the last)."""
-        return len(self.ops) - 1
-
     def expr(self, i: int) -> str:
         """The source text of node ``i``, shortened if long (see :func:`source_text`)."""
         return source_text(self.source, self.spans[i])
 
+    def columns(self) -> dict[str, list[Any]]:
+        """Every per-node list by field name."""
+        return {name: getattr(self, name) for name in COLUMNS}
+
     def to_data(self) -> tuple[object, ...]:
         """A tuple of builtins, for the cache (see :func:`from_data`)."""
-        return (
-            self.source,
-            self.ops,
-            self.args,
-            self.names,
-            self.consts,
-            self.spans,
-            self.labels,
-            self.warnings,
-        )
+        return (self.source, self.warnings, self.columns())
 
     @classmethod
-    def from_data(cls, data: tuple[object, ...]) -> Graph:
+    def from_data(cls, data: tuple[Any, ...]) -> Graph:
         """Rebuild a graph from :meth:`to_data`."""
-        return cls(*data)  # type: ignore[arg-type]
+        source, warnings, columns = data
+        return cls(source, warnings=warnings, **columns)
+
+
+COLUMNS: dict[str, object] = {f.name: f.metadata["default"] for f in fields(Graph) if "default" in f.metadata}
+"""The per-node fields and their defaults."""
+
+
+def new_columns() -> dict[str, list[Any]]:
+    """Empty per-node lists for a builder to fill (it may leave some to their defaults)."""
+    return {name: [] for name in COLUMNS}
 
 
 def finish(
     source: str,
-    ops: list[str],
-    args: list[tuple[int, ...]],
-    names: list[str | None],
-    consts: list[float | None],
-    spans: list[tuple[int, int]],
-    output: int,
-    statement_names: list[tuple[str | None, int, tuple[int, int]]],
+    columns: dict[str, list[Any]],
+    statements: list[tuple[str | None, int, tuple[int, int]]],
 ) -> Graph:
-    """Keep the nodes the output depends on, renumbered in order, and label them.
+    """Keep the nodes the output (the last statement's node) depends on, renumbered in order,
+    and label them.
 
-    ``statement_names`` lists each statement's (assigned name or None, root node, span), so that
+    ``statements`` lists each statement's (assigned name or None, root node, span), so that
     statements the output does not use can be reported.
     """
-    live = [False] * len(ops)
+    args = columns["args"]
+    output = statements[-1][1]
+    live = [False] * len(args)
     live[output] = True
     for i in range(output, -1, -1):
         if live[i]:
@@ -104,23 +117,19 @@ def finish(
                 live[j] = True
 
     warnings = []
-    for name, node, _ in statement_names[:-1]:
+    for name, node, _ in statements[:-1]:
         if not live[node]:
             what = f"'{name}' is assigned but" if name else "a statement is"
             warnings.append(f"{what} not used by the output (the last statement)")
 
-    if all(live):  # the common case: nothing to drop or renumber
-        keep_names = names
-    else:
+    taken = {n for n in columns["names"] if n}
+    if not all(live):  # the common case has nothing to drop or renumber
         keep = [i for i in range(output + 1) if live[i]]
         new_id = {old: new for new, old in enumerate(keep)}
-        ops = [ops[i] for i in keep]
-        args = [tuple(new_id[j] for j in args[i]) for i in keep]
-        keep_names = [names[i] for i in keep]
-        consts = [consts[i] for i in keep]
-        spans = [spans[i] for i in keep]
-    labels = _labels(keep_names, ops, {n for n in names if n})
-    return Graph(source, ops, args, keep_names, consts, spans, labels, warnings)
+        columns = {name: [values[i] for i in keep] if values else values for name, values in columns.items()}
+        columns["args"] = [tuple(new_id[j] for j in a) for a in columns["args"]]
+    columns["labels"] = _labels(columns["names"], columns["ops"], taken)
+    return Graph(source, warnings=warnings, **columns)
 
 
 def _labels(names: list[str | None], ops: list[str], taken: set[str]) -> list[str]:
