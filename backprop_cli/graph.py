@@ -68,6 +68,11 @@ class Graph:
     def __len__(self) -> int:
         return len(self.ops)
 
+    @property
+    def output(self) -> int:
+        """The output node's id (always the last)."""
+        return len(self.ops) - 1
+
     def expr(self, i: int) -> str:
         """The source text of node ``i``, shortened if long (see :func:`source_text`)."""
         return source_text(self.source, self.spans[i])
