@@ -8,7 +8,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from .args import PLAIN_NUMBER, parse_value
+from .args import PLAIN_NUMBER
 from .engine import Evaluation, evaluate, forward
 from .errors import InputError, MathError
 from .graph import Graph
@@ -104,17 +104,6 @@ def check_input(
     return InputCheck(name, x, analytic, numerical, step, error, verdict, note)
 
 
-def parse_expectations(words: Sequence[str]) -> list[tuple[str, str]]:
-    """``x=-4`` -> ("x", "-4")."""
-    result = []
-    for word in words:
-        name, eq, text = word.partition("=")
-        if not eq or not name.strip():
-            raise InputError(f"--expect takes NAME=VALUE, as in --expect x=-4, not {word!r}")
-        result.append((name.strip(), text.strip()))
-    return result
-
-
 def written_decimals(text: str) -> int | None:
     """How many decimals a hand-written number has, whatever its spelling: ``0.197``, ``1.97e-1`` and
     ``197e-3`` all have 3. None for an integer (``-4``, ``2e3``) or an expression (``-3/5``)."""
@@ -136,18 +125,26 @@ def matches(expected: float, text: str, actual: float) -> bool:
     return round(actual, decimals) == round(expected, decimals)
 
 
-def expectations(ev: Evaluation, expected: Sequence[tuple[str, str]]) -> list[Expectation]:
-    """Compare hand-derived gradients ∂output/∂NAME (inputs or named nodes) with the true ones."""
+class ExpectationError(InputError):
+    """A hand-derived gradient of a node that has none (the CLI names the option it came from)."""
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(message)
+        self.name = name
+
+
+def expectations(ev: Evaluation, expected: Sequence[tuple[str, str, float]]) -> list[Expectation]:
+    """Compare hand-derived gradients ∂output/∂NAME (inputs or named nodes), given as (name, the text
+    written, its value), with the true ones."""
     g = ev.graph
     labels = {label: i for i, label in enumerate(g.labels)}
     result = []
-    for name, text in expected:
+    for name, text, value in expected:
         if name not in labels:
-            raise InputError(f"--expect {name}=...: the expression has no node named {name!r}")
+            raise ExpectationError(name, f"the expression has no node named {name!r}")
         grad = ev.grads[labels[name]]
         if grad is None:
-            raise InputError(f"--expect {name}=...: {name} is a constant, it has no gradient")
-        value = parse_value(name, text, f"--expect {name}")
+            raise ExpectationError(name, f"{name} is a constant, it has no gradient")
         result.append(Expectation(name, text, value, grad, matches(value, text, grad)))
     return result
 
@@ -157,7 +154,7 @@ def check(
     inputs: Mapping[str, float],
     h: float | None = None,
     wrt: Sequence[str] | None = None,
-    expected: Sequence[tuple[str, str]] = (),
+    expected: Sequence[tuple[str, str, float]] = (),
 ) -> tuple[Evaluation, list[InputCheck], list[Expectation]]:
     """Evaluate, check every input's gradient (or those in ``wrt``) and the expectations."""
     ev = evaluate(graph, inputs, wrt=wrt)

@@ -3,6 +3,7 @@ words that start with -- are options, and the registry that the help prints."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -152,3 +153,37 @@ def test_internal_error_with_debug_shows_the_traceback(monkeypatch: pytest.Monke
     assert run("eval", "x", "-x", "1").code == 70
     with pytest.raises(RuntimeError, match="boom"):
         run("eval", "x", "-x", "1", "--debug")
+
+
+CORE = ["engine", "gradcheck", "graph", "ops", "derivation", "parse", "errors", "formatting", "wires"]
+
+
+@pytest.mark.parametrize("module", CORE)
+def test_the_core_names_no_command_line_option(module: str) -> None:
+    """Wording about options (--wrt, --expect, "give -x VALUE") belongs to the command line."""
+    import ast
+    import importlib
+
+    path = importlib.import_module(f"backprop_cli.{module}").__file__
+    assert path is not None
+    tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+    docstrings = {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Expr)}
+    texts = [
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+    ]
+    texts += [ast.unparse(node) for node in ast.walk(tree) if isinstance(node, ast.JoinedStr)]
+    for text in texts:
+        assert not re.search(r"(^|[\s(\"'])--[a-z]|\} VALUE", text), f"{module}: {text!r}"
+
+
+def test_expectations_of_unknown_nodes_are_worded_with_the_option() -> None:
+    from backprop_cli.gradcheck import ExpectationError, expectations
+    from conftest import ev
+
+    with pytest.raises(ExpectationError) as info:
+        expectations(ev("x*2", x=1), [("w", "1", 1.0)])
+    assert info.value.message == "the expression has no node named 'w'"
+    result = run("check", "x*2", "-x", "1", "--expect", "w=1")
+    assert result.stderr == "error: --expect w=...: the expression has no node named 'w'\n"

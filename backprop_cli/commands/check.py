@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import click
 
@@ -49,7 +50,7 @@ def command(
     """
     from ..args import invocation
     from ..errors import EXIT_CHECK_FAILED
-    from ..gradcheck import check, parse_expectations, passed
+    from ..gradcheck import ExpectationError, check, passed
     from .loading import bind, check_wrt, load_graph
 
     if h is not None and not (math.isfinite(h) and h > 0):
@@ -58,7 +59,11 @@ def command(
     graph = load_graph(source)
     if wrt is not None:
         check_wrt(graph, wrt)
-    ev, checks, expected = check(graph, bind(graph, values), h, wrt, parse_expectations(expect))
+    try:
+        ev, checks, expected = check(graph, bind(graph, values), h, wrt, parse_expectations(expect))
+    except ExpectationError as err:
+        err.message = f"--expect {err.name}=...: {err.message}"
+        raise
     ok = passed(checks, expected)
     if as_json:
         from ..views.check_view import to_json
@@ -72,3 +77,17 @@ def command(
         print_rich(render(ev, checks, expected, h, digits))
     if not ok:
         raise SystemExit(EXIT_CHECK_FAILED)
+
+
+def parse_expectations(words: Sequence[str]) -> list[tuple[str, str, float]]:
+    """``--expect x=-4`` -> ("x", "-4", -4.0); the value may be a constant expression (``-3/5``)."""
+    from ..args import parse_value
+
+    result = []
+    for word in words:
+        name, eq, text = word.partition("=")
+        if not eq or not name.strip():
+            raise UsageError(f"--expect takes NAME=VALUE, as in --expect x=-4, not {word!r}")
+        name, text = name.strip(), text.strip()
+        result.append((name, text, parse_value(name, text, f"--expect {name}")))
+    return result
