@@ -187,3 +187,18 @@ def test_expectations_of_unknown_nodes_are_worded_with_the_option() -> None:
     assert info.value.message == "the expression has no node named 'w'"
     result = run("check", "x*2", "-x", "1", "--expect", "w=1")
     assert result.stderr == "error: --expect w=...: the expression has no node named 'w'\n"
+
+
+VIEW_MODULES = ["table", "circuit", "steps", "check_view", "diagram", "json_view", "notation"]
+
+
+@pytest.mark.parametrize("module", VIEW_MODULES)
+def test_views_define_no_colour_of_their_own(module: str) -> None:
+    """Colours live in views/theme.py: a view that names one would drift from the others."""
+    path = Path(__file__).resolve().parent.parent / "backprop_cli" / "views" / f"{module}.py"
+    if not path.exists():
+        pytest.skip(f"{module}.py is gone")
+    source = path.read_text(encoding="utf-8")
+    assert not re.findall(
+        r"\"(?:bold |dim |italic )*(?:green|red|yellow|blue)\b|#(?:[0-9a-fA-F]{3}){1,2}\b|!\d+!black", source
+    )

@@ -17,7 +17,9 @@ from typing import Any
 import pytest
 
 from backprop_cli.demos import DEMOS
-from backprop_cli.views.diagram import GREEN, PNG_DPI, RED
+from backprop_cli.views.diagram import PNG_DPI
+from backprop_cli.views.theme import HTML_GRAD as RED
+from backprop_cli.views.theme import HTML_VALUE as GREEN
 from backprop_cli.wires import forks, wires
 from conftest import ev, ok, run
 

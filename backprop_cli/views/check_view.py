@@ -7,15 +7,13 @@ from typing import Any
 from ..engine import Evaluation
 from ..formatting import number
 from ..gradcheck import OK_BELOW, SUSPICIOUS_BELOW, Expectation, InputCheck
+from .theme import DIM, GRAD, LABEL, VALUE, VERDICT
 
 
 def _power(x: float) -> str:
     """1e-07 -> 1e-7."""
     mantissa, exponent = f"{x:.0e}".split("e")
     return f"{mantissa}e{int(exponent)}"
-
-
-VERDICT_STYLE = {"ok": "green", "suspicious": "yellow", "wrong": "bold red", "kink": "yellow", "undefined": "yellow"}
 
 
 def render(
@@ -30,7 +28,7 @@ def render(
     out = ev.graph.labels[-1]
     step = f"h = {number(h, digits)}" if h is not None else "h = 1e-5 × max(1, |x|)"
     parts: list[Any] = [
-        Text.assemble((out, "bold"), " = ", (number(ev.value, digits), "green"), f"   (centred differences, {step})")
+        Text.assemble((out, LABEL), " = ", (number(ev.value, digits), VALUE), f"   (centred differences, {step})")
     ]
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     for title in ("input", "value", f"analytic ∂{out}/∂input", "numerical", "relative error"):
@@ -40,22 +38,22 @@ def render(
         table.add_row(
             c.name,
             number(c.value, digits),
-            Text(number(c.analytic, digits), "red"),
+            Text(number(c.analytic, digits), GRAD),
             number(c.numerical, digits) if c.numerical is not None else "—",
             format(c.rel_error, ".1e") if c.rel_error is not None else "—",
-            Text.assemble((c.verdict, VERDICT_STYLE[c.verdict]), (f": {c.note}" if c.note else "", "dim")),
+            Text.assemble((c.verdict, VERDICT[c.verdict]), (f": {c.note}" if c.note else "", DIM)),
         )
     thresholds = (
         f"relative error: ok below {_power(OK_BELOW)}, suspicious below {_power(SUSPICIOUS_BELOW)}, wrong above"
     )
-    parts += [table, Text(thresholds, "dim")]
+    parts += [table, Text(thresholds, DIM)]
     if expected:
         grid = Table.grid(padding=(0, 1))
         for e in expected:
             verdict = (
-                Text("right", "green")
+                Text("right", VERDICT["right"])
                 if e.right
-                else Text.assemble(("wrong", "bold red"), f": it is {number(e.actual, digits)}")
+                else Text.assemble(("wrong", VERDICT["wrong"]), f": it is {number(e.actual, digits)}")
             )
             grid.add_row(f"∂{out}/∂{e.name} = {e.text}", verdict)
         parts += [Text("your gradients:"), grid]

@@ -13,9 +13,7 @@ from ..engine import Evaluation
 from ..formatting import number
 from ..wires import wires
 from .notation import Refs, Style
-
-VALUE = "green"
-GRAD = "red"
+from .theme import DIM, GRAD, LABEL, VALUE
 
 
 def _node_text(ev: Evaluation, refs: Refs, i: int, style: Style) -> Any:
@@ -24,10 +22,10 @@ def _node_text(ev: Evaluation, refs: Refs, i: int, style: Style) -> Any:
 
     g = ev.graph
     if refs.is_literal(i):
-        return Text.assemble((g.expr(i), "bold"), "  const  value ", (refs.value(i), VALUE))
+        return Text.assemble((g.expr(i), LABEL), "  const  value ", (refs.value(i), VALUE))
     op, grad = g.ops[i], ev.grads[i]
     what = f" = {refs.formula(i)}  [{op}]" if g.args[i] else f"  {op}"
-    text = Text.assemble((style.label(g.labels[i]), "bold"), what, "  value ", (refs.value(i), VALUE))
+    text = Text.assemble((style.label(g.labels[i]), LABEL), what, "  value ", (refs.value(i), VALUE))
     if grad is not None:
         text.append("  grad ")
         text.append(number(grad, refs.digits), GRAD)
@@ -60,13 +58,13 @@ def render(ev: Evaluation, digits: int = 6, style: Style | None = None, max_rows
     def branch_note(text: Text, j: int, user: int, position: int) -> Text:
         grad = share.get((user, position))
         if users[j] > 1 and grad is not None:
-            text.append("  this branch carries back ", "dim")
+            text.append("  this branch carries back ", DIM)
             text.append(number(grad, refs.digits), GRAD)
         return text
 
     # Pre-order with an explicit stack: the first time a node is reached in the drawing, it is drawn
     # in full; every later time it is referred to by label.
-    root = Tree(_node_text(ev, refs, len(g) - 1, style), guide_style="dim")
+    root = Tree(_node_text(ev, refs, len(g) - 1, style), guide_style=DIM)
     drawn = {len(g) - 1}
     stack: list[tuple[Tree, int, int, int]] = [
         (root, j, len(g) - 1, k) for k, j in reversed(list(enumerate(g.args[-1])))
@@ -75,17 +73,17 @@ def render(ev: Evaluation, digits: int = 6, style: Style | None = None, max_rows
     while stack:
         if max_rows and lines >= max_rows:
             hidden = len(g) - len(drawn)
-            root.add(Text(f"… {hidden:,} more nodes not drawn; --max-rows 0 draws all", "dim"))
+            root.add(Text(f"… {hidden:,} more nodes not drawn; --max-rows 0 draws all", DIM))
             break
         lines += 1
         parent, j, user, position = stack.pop()
         if j in drawn:
-            parent.add(branch_note(Text(f"{style.label(g.labels[j])}  (drawn above)", "dim"), j, user, position))
+            parent.add(branch_note(Text(f"{style.label(g.labels[j])}  (drawn above)", DIM), j, user, position))
             continue
         drawn.add(j)
         label = _node_text(ev, refs, j, style)
         if users[j] > 1 and not refs.is_literal(j):
-            label.append(f"  (forks into {users[j]} branches; grad is their sum)", "dim")
+            label.append(f"  (forks into {users[j]} branches; grad is their sum)", DIM)
         branch = parent.add(branch_note(label, j, user, position))
         stack.extend((branch, k, j, p) for p, k in reversed(list(enumerate(g.args[j]))))
     return root

@@ -16,12 +16,10 @@ from ..formatting import number
 from ..graph import Graph
 from ..ops import OPS
 from ..wires import Wire, forks, wires, wires_of
+from .theme import HTML_GRAD, HTML_INK, HTML_NAME, HTML_PAPER, HTML_VALUE
 
-GREEN = "#2e7d32"
-RED = "#c62828"
 FONT = "Helvetica"
 LABEL_POINTS = 11
-NAME_COLOUR = "#555555"
 PNG_DPI = 200
 """PNG pictures are for slides: 200 dots per inch (Graphviz's default, 96, is a thumbnail)."""
 
@@ -106,15 +104,15 @@ def dot(graph: Graph, ev: Evaluation | None = None, digits: int = 6) -> str:
         # No arrowhead into a fork's dot: the arrow is where a wire enters a gate or the output.
         end = ["arrowhead=none"] if dst.startswith("j") else []
         if ev is None:
-            attrs = [f'label={quote(name)}, fontcolor="{NAME_COLOUR}"'] if name else []
+            attrs = [f'label={quote(name)}, fontcolor="{HTML_NAME}"'] if name else []
             lines.append(f"  {src} -> {dst}{_attrs(attrs + end)};")
             continue
         value, grad = _texts(w, digits)
         # Rows of one height, as many below the rule as above: the rule is the node's middle, where
         # Graphviz ends the wires (:w, :e), so the wire runs straight through.
-        rows = row(value, GREEN) + "<hr/>" + row(grad, RED)
+        rows = row(value, HTML_VALUE) + "<hr/>" + row(grad, HTML_GRAD)
         if name:
-            rows = row(name, NAME_COLOUR) + rows + row("", NAME_COLOUR)
+            rows = row(name, HTML_NAME) + rows + row("", HTML_NAME)
         table = f'<table border="0" cellborder="0" cellspacing="0" cellpadding="2">{rows}</table>'
         lines.append(
             f"  w{k} [shape=plaintext, width=0, height=0, margin=0, fontsize={LABEL_POINTS}, label=<{table}>];"
@@ -151,12 +149,12 @@ def mermaid(graph: Graph, ev: Evaluation | None = None, digits: int = 6) -> str:
             lines.append(f"  {src} {arrow} {dst}")
             continue
         value, grad = _texts(w, digits)
-        label = span(value, GREEN) + (f"<br/>{span(grad, RED)}" if grad else "")
+        label = span(value, HTML_VALUE) + (f"<br/>{span(grad, HTML_GRAD)}" if grad else "")
         lines.append(f"  {src} {arrow}|{quote(label)}| {dst}")
     lines += [
         "  classDef input fill:none,stroke:none",
-        "  classDef gate fill:#fff,stroke:#333",
-        "  classDef fork fill:#333,stroke:#333",
+        f"  classDef gate fill:{HTML_PAPER},stroke:{HTML_INK}",
+        f"  classDef fork fill:{HTML_INK},stroke:{HTML_INK}",
     ]
     return "\n".join(lines) + "\n"
 

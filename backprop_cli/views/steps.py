@@ -164,7 +164,7 @@ def render(ev: Evaluation, digits: int = 6, ascii: bool = False) -> Any:
 def latex(ev: Evaluation, digits: int = 6) -> str:
     """The derivation as a LaTeX ``align*`` block (needs amsmath and xcolor)."""
     refs = Refs(ev, LATEX, digits)
-    colours = {"value": "green!50!black", "grad": "red!75!black"}
+    colours = {"value": theme.LATEX_VALUE, "grad": theme.LATEX_GRAD}
 
     def tex(line: Line) -> str:
         body = ""

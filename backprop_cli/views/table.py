@@ -9,9 +9,7 @@ from rich.text import Text
 
 from ..engine import Evaluation
 from ..formatting import number, one_line
-
-VALUE = "green"
-GRAD = "red"
+from .theme import DIM, GRAD, LABEL, VALUE
 
 
 def _local(ev: Evaluation, i: int, digits: int, d: str) -> str:
@@ -34,7 +32,7 @@ def render(ev: Evaluation, digits: int = 6, max_rows: int = 200, ascii: bool = F
     g = ev.graph
     d, dots, dash = ("d", ":", "-") if ascii else ("∂", "⋮", "—")
     out = g.labels[-1]
-    header = Text.assemble((out, "bold"), " = ", (number(ev.value, digits), VALUE))
+    header = Text.assemble((out, LABEL), " = ", (number(ev.value, digits), VALUE))
 
     # Reverse mode: one column of ∂output/∂node. Forward mode: a column of ∂node/∂input per input.
     if ev.tangents is None:
@@ -76,7 +74,7 @@ def render(ev: Evaluation, digits: int = 6, max_rows: int = 200, ascii: bool = F
 
     parts: list[RenderableType] = [header, table]
     if len(tail):
-        parts.append(Text(f"showing {max_rows} of {len(g):,} nodes; --max-rows 0 shows all", "dim"))
+        parts.append(Text(f"showing {max_rows} of {len(g):,} nodes; --max-rows 0 shows all", DIM))
     grads = ev.input_grads()
     if grads:
         # Plain lines, numbers right-aligned: a second Rich table would cost start-up time.

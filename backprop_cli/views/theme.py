@@ -32,6 +32,11 @@ VERDICT = {
 HTML_VALUE = "#2e7d32"
 HTML_GRAD = "#c62828"
 """Diagram colours: darker than the terminal's, to read on white paper."""
+HTML_NAME = "#555555"
+"""A named intermediate's name beside its gate."""
+HTML_INK = "#333"
+HTML_PAPER = "#fff"
+"""Gates' outlines and fills."""
 
 LATEX_VALUE = "green!50!black"
 LATEX_GRAD = "red!75!black"
