@@ -6,14 +6,22 @@ import math
 import re
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, TypeAlias
 
 from .errors import FileError, InputError, UsageError
 from .ops import CONSTANTS
 
+if TYPE_CHECKING:
+    from .arrays.values import Array
 
-def parse_values(words: Sequence[str]) -> dict[str, float]:
-    """``-x -2``, ``-x=-2`` and ``x=-2`` into ``{"x": -2.0}``."""
-    values: dict[str, float] = {}
+Value: TypeAlias = "float | Array"
+"""An input's value: a float, or a NumPy array for a vector or a matrix."""
+
+
+def parse_values(words: Sequence[str]) -> dict[str, Value]:
+    """``-x -2``, ``-x=-2`` and ``x=-2`` into ``{"x": -2.0}``; ``-W '[[1, 2]]'`` or ``-W @w.npy``
+    into an array (NumPy is imported only then)."""
+    values: dict[str, Value] = {}
     i = 0
     while i < len(words):
         word = words[i]
@@ -34,7 +42,12 @@ def parse_values(words: Sequence[str]) -> dict[str, float]:
             raise InputError(f"{name} is given more than once")
         if name in CONSTANTS:
             raise InputError(f"'{name}' is a reserved constant ({CONSTANTS[name]!r}) and cannot be given a value")
-        values[name] = parse_value(name, text)
+        if text.lstrip().startswith(("[", "@")):
+            from .arrays.values import parse_value as parse_array
+
+            values[name] = parse_array(name, text)
+        else:
+            values[name] = parse_value(name, text)
     return values
 
 
@@ -42,7 +55,7 @@ PLAIN_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 """A number as the language writes it (ASCII digits only), with a sign: read without the parser."""
 
 
-def parse_value(name: str, text: str, what: str | None = None) -> float:
+def parse_value(name: str, text: str, what: str | None = None) -> Value:
     """The value given for ``name``: a number, or a constant expression of the language (``pi/4``,
     ``-3/5``, ``sqrt(2)``) evaluated by the project's own parser and engine, never by Python.
 
@@ -56,7 +69,7 @@ def parse_value(name: str, text: str, what: str | None = None) -> float:
     return _constant_expression(what, text)
 
 
-def _constant_expression(what: str, text: str) -> float:
+def _constant_expression(what: str, text: str) -> Value:
     from .cache import load
     from .engine import forward
     from .errors import BackpropError
@@ -81,6 +94,13 @@ def _constant_expression(what: str, text: str) -> float:
             )
         if graph.warnings:
             raise InputError(f"{what} is not a number: {text!r} (give one expression)")
+        from .arrays import uses_arrays
+
+        if uses_arrays(graph, {}):  # such as 2 * [1, 2] or sum([1, 2])
+            from .arrays.engine import forward as forward_arrays
+
+            value = forward_arrays(graph, {})[-1]
+            return float(value) if value.ndim == 0 else value
         return forward(graph, {})[-1]
     except InputError:
         raise
@@ -118,7 +138,7 @@ def read_program(expr: str | None, file: str | None) -> str:
     return expr
 
 
-def invocation(words: Sequence[str], file: str | None) -> tuple[str, dict[str, float]]:
+def invocation(words: Sequence[str], file: str | None) -> tuple[str, dict[str, Value]]:
     """The program text and the input values: EXPR is the first word unless --file is given."""
     expr = None
     if file is None:

@@ -4,15 +4,41 @@ from __future__ import annotations
 
 import difflib
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .errors import ExpressionError, FunctionError, NameUseError, line_column
-from .graph import Graph, finish, new_columns
-from .ops import CONSTANTS, FUNCTIONS
+from .graph import Const, Graph, finish, new_columns
+from .ops import CONSTANTS, FUNCTIONS, OVERLOADS, RULE_FUNCTIONS, Op
+from .shapes import words
 
 if TYPE_CHECKING:
     Item = tuple[int, int, int]
     """A parsed piece of source: (node id, start offset, end offset)."""
+
+
+RULES = FUNCTIONS | RULE_FUNCTIONS
+"""What a gradient rule of the op table may call (``axis`` is a name there)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Keyword:
+    """``axis=0`` in a call."""
+
+    name: str
+    value: float
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Array:
+    """An array literal (or one of its rows) while it is being parsed."""
+
+    data: tuple[Any, ...]
+    shape: tuple[int, ...]
+    start: int
+    end: int
 
 
 class Builder:
@@ -22,13 +48,15 @@ class Builder:
     :class:`~backprop_cli.lalr.Token`.
     """
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, functions: dict[str, Op] = FUNCTIONS) -> None:
         self.source = source
+        self.functions = functions
+        """What the program may call: FUNCTIONS, or RULES for a gradient rule of the op table."""
         self.columns = new_columns()
         self.ops: list[str] = self.columns["ops"]
         self.args: list[tuple[int, ...]] = self.columns["args"]
         self.names: list[str | None] = self.columns["names"]
-        self.consts: list[float | None] = self.columns["consts"]
+        self.consts: list[Const | None] = self.columns["consts"]
         self.spans: list[tuple[int, int]] = self.columns["spans"]
         self.variables: dict[str, int] = {}
         self.assigned: dict[str, tuple[int, int]] = {}
@@ -49,7 +77,7 @@ class Builder:
         start: int,
         end: int,
         name: str | None = None,
-        const: float | None = None,
+        const: Const | None = None,
     ) -> Item:
         self.ops.append(op)
         self.args.append(args)
@@ -60,14 +88,17 @@ class Builder:
 
     # Leaves ------------------------------------------------------------------------------------
 
-    def number(self, c: list[Any]) -> Item:
-        tok = c[0]
+    def _float(self, tok: Any) -> float:
         value = float(tok.value)
         if not math.isfinite(value):
             raise self.error(
                 f"the number {tok.value} is too large for a float64", tok.start_pos, tok.end_pos, ExpressionError
             )
-        return self.node("const", (), tok.start_pos, tok.end_pos, const=value)
+        return value
+
+    def number(self, c: list[Any]) -> Item:
+        tok = c[0]
+        return self.node("const", (), tok.start_pos, tok.end_pos, const=self._float(tok))
 
     def name(self, c: list[Any]) -> Item:
         tok = c[0]
@@ -76,7 +107,7 @@ class Builder:
             return (self.assigned[name][0], start, end)
         if name in CONSTANTS:
             return self.node("const", (), start, end, const=CONSTANTS[name])
-        if name in FUNCTIONS:
+        if name in self.functions:
             raise self.error(f"'{name}' is a function: call it as {name}(...)", start, end)
         if name not in self.variables:
             self.variables[name] = self.node("var", (), start, end, name=name)[0]
@@ -115,13 +146,15 @@ class Builder:
         lpar, a, rpar = c
         return (a[0], lpar.start_pos, rpar.end_pos)
 
-    def arguments(self, c: list[Item]) -> list[Item]:
+    def arguments(self, c: list[Any]) -> list[Any]:
         return c
 
     def call(self, c: list[Any]) -> Item:
-        tok, _, items, rpar = c
+        tok, _, given, rpar = c
         name = tok.value
-        op = FUNCTIONS.get(name)
+        items: list[Item] = [a for a in given if not isinstance(a, _Keyword)]
+        keywords = [a for a in given if isinstance(a, _Keyword)]
+        op = OVERLOADS.get((name, len(items))) or self.functions.get(name)
         if op is None:
             close = difflib.get_close_matches(name, FUNCTIONS, n=1)
             hint = f" (did you mean {close[0]}?)" if close else ""
@@ -132,15 +165,96 @@ class Builder:
                 tok.end_pos,
                 FunctionError,
             )
-        if len(items) != op.arity:
+        for keyword in keywords:
+            if keyword.name != "axis" or not op.axis:
+                takes = "takes no keyword arguments" if not op.axis else "takes only axis=..."
+                raise self.error(f"{name}() {takes}", keyword.start, keyword.end, FunctionError)
+        rule_axis = None
+        if op.axis and len(items) == op.arity + 1 and not keywords:
+            *items, axis = items  # sum(A, 0): the axis by position
+            if self.functions is RULES and self.names[axis[0]] == "axis":
+                rule_axis = axis[0]  # a gradient rule's axis is a name, bound when it is evaluated
+            else:
+                keywords = [self._axis(axis)]
+        if len(items) != op.arity or len(keywords) > 1:
             plural = "s" if op.arity != 1 else ""
+            also = " and optionally axis=k" if op.axis else ""
             raise self.error(
-                f"{name}() takes {op.arity} argument{plural}, got {len(items)}",
+                f"{name}() takes {op.arity} argument{plural}{also}, got {len(items) + len(keywords)}",
                 tok.start_pos,
                 rpar.end_pos,
                 FunctionError,
             )
-        return self.node(op.name, tuple(a[0] for a in items), tok.start_pos, rpar.end_pos)
+        args = [a[0] for a in items] + ([] if rule_axis is None else [rule_axis])
+        for keyword in keywords:
+            args.append(self.node("const", (), keyword.start, keyword.end, const=keyword.value)[0])
+        return self.node(op.name, tuple(args), tok.start_pos, rpar.end_pos)
+
+    def _axis(self, item: Item) -> _Keyword:
+        """An axis given by position: a whole-number literal, perhaps negative."""
+        node, start, end = item
+        op, args = self.ops[node], self.args[node]
+        if op == "neg" and self.ops[args[0]] == "const":
+            value = self.consts[args[0]]
+            value = -value if isinstance(value, float) else None
+        else:
+            value = self.consts[node] if op == "const" else None
+        if not isinstance(value, float) or not value.is_integer():
+            raise self.error("the axis must be a whole number written out, as in sum(A, 0)", start, end, FunctionError)
+        return _Keyword("axis", value, start, end)
+
+    def keyword(self, c: list[Any]) -> _Keyword:
+        tok, (value, _, end) = c
+        if not value.is_integer():
+            raise self.error(f"{tok.value}= takes a whole number", tok.start_pos, end, FunctionError)
+        return _Keyword(tok.value, value, tok.start_pos, end)
+
+    # Arrays ----------------------------------------------------------------------------------
+
+    def matmul(self, c: list[Any]) -> Item:
+        return self._binary("matmul", c[0], c[2])
+
+    def index(self, c: list[Any]) -> Item:
+        a, _, y, rsqb = c
+        return self.node("pick", (a[0], y[0]), a[1], rsqb.end_pos)
+
+    def transposed(self, c: list[Any]) -> Item:
+        a, tok = c
+        return self.node("transpose", (a[0],), a[1], tok.end_pos)
+
+    def signed(self, c: list[Any]) -> tuple[float, int, int]:
+        tok = c[-1]
+        value = self._float(tok)
+        return (-value if len(c) == 2 else value, c[0].start_pos, tok.end_pos)
+
+    def array(self, c: list[Any]) -> _Array:
+        lsqb, *elements, rsqb = c
+        rows: list[Any] = []
+        for e in elements:
+            if isinstance(e, _Array):
+                rows.append(e)
+            else:
+                rows.append(e[0])
+        kinds = {isinstance(r, _Array) for r in rows}
+        if len(kinds) > 1:
+            raise self.error("an array literal mixes numbers and lists", lsqb.start_pos, rsqb.end_pos, ExpressionError)
+        if kinds == {True}:
+            lengths = [r.shape for r in rows]
+            if any(s != lengths[0] for s in lengths):
+                bad = next(r for r in rows if r.shape != lengths[0])
+                raise self.error(
+                    f"the rows of an array literal must have one shape: this one is "
+                    f"{words(bad.shape)}, the first is {words(lengths[0])}",
+                    bad.start,
+                    bad.end,
+                    ExpressionError,
+                )
+            return _Array(tuple(r.data for r in rows), (len(rows), *lengths[0]), lsqb.start_pos, rsqb.end_pos)
+        return _Array(tuple(rows), (len(rows),), lsqb.start_pos, rsqb.end_pos)
+
+    def literal(self, c: list[_Array]) -> Item:
+        a = c[0]
+        return self.node("const", (), a.start, a.end, const=a.data)
 
     # Statements ------------------------------------------------------------------------------
 
@@ -149,7 +263,7 @@ class Builder:
         name, start, end = tok.value, tok.start_pos, tok.end_pos
         if name in CONSTANTS:
             raise self.error(f"'{name}' is a constant and cannot be assigned", start, end)
-        if name in FUNCTIONS:
+        if name in self.functions:
             raise self.error(f"'{name}' is a function and cannot be assigned", start, end)
         if name in self.assigned:
             first = self.where(self.assigned[name][1])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from .errors import InputError, MathError, MissingValuesError, UnknownInputsError
 from .formatting import exact
@@ -17,6 +18,7 @@ from .graph import Graph
 from .ops import OPS, OVERFLOW
 
 _ORDINALS = ("first", "second", "third")
+V = TypeVar("V")
 
 
 @dataclass(slots=True)
@@ -45,7 +47,7 @@ class Evaluation:
         return {name: self.grads[self.graph.inputs[name]] or 0.0 for name in self.wrt}
 
 
-def bind_inputs(graph: Graph, given: Mapping[str, float]) -> tuple[dict[str, float], list[str]]:
+def bind_inputs(graph: Graph, given: Mapping[str, V]) -> tuple[dict[str, V], list[str]]:
     """Match given values to the graph's inputs: raise if any is missing, warn of unused ones."""
     missing = [name for name in graph.inputs if name not in given]
     if missing:
@@ -73,7 +75,7 @@ def forward(graph: Graph, inputs: Mapping[str, float]) -> list[float]:
         op = OPS[ops[i]]
         if op.arity == 0:
             const = consts[i]
-            values.append(inputs[names[i] or ""] if const is None else const)
+            values.append(inputs[names[i] or ""] if const is None else const)  # type: ignore[arg-type]  # no arrays here
             continue
         xs = [values[j] for j in args[i]]
         try:

@@ -14,6 +14,9 @@ from .ops import OPS
 EXPR_MAX = 80
 """Longer source texts are shortened in the middle with an ellipsis."""
 
+Const = float | tuple[Any, ...]
+"""A literal's value: a float, or an array literal as nested tuples of floats (no NumPy at parse time)."""
+
 OUTPUT_LABEL = "f"
 """The output's label when the program does not name it."""
 
@@ -37,7 +40,7 @@ class Graph:
     """The input nodes' ids."""
     names: list[str | None] = field(default_factory=list, metadata=PER_NODE)
     """A variable's or a named intermediate's name; None for other nodes."""
-    consts: list[float | None] = field(default_factory=list, metadata=PER_NODE)
+    consts: list[Const | None] = field(default_factory=list, metadata=PER_NODE)
     """The value of a constant leaf; None for other nodes."""
     spans: list[tuple[int, int]] = field(default_factory=list, metadata=PER_NODE)
     """Start and end offsets of each node's source text."""

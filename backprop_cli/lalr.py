@@ -108,11 +108,13 @@ def _rule(rule: Any) -> Rule:
     return Rule(size, rule.origin.name, rule.alias or rule.origin.name, None if plain else keep, expand1)
 
 
-def lex(tables: Tables, text: str, newline: str, opening: str, closing: str) -> tuple[list[Token], int]:
+def lex(
+    tables: Tables, text: str, newline: str, opening: tuple[str, ...], closing: tuple[str, ...]
+) -> tuple[list[Token], int]:
     """The tokens of ``text`` up to the first character no terminal matches, and where that is.
 
     ``newline`` tokens are dropped between ``opening`` and ``closing`` ones (a line goes on
-    inside parentheses).
+    inside parentheses or brackets).
     """
     tokens: list[Token] = []
     append = tokens.append
@@ -129,9 +131,9 @@ def lex(tables: Tables, text: str, newline: str, opening: str, closing: str) -> 
         if kind == newline:
             if depth:
                 continue
-        elif kind == opening:
+        elif kind in opening:
             depth += 1
-        elif kind == closing and depth:
+        elif kind in closing and depth:
             depth -= 1
         append(Token(kind, match.group(), start, pos))
     return tokens, pos

@@ -15,6 +15,9 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from . import shapes
+from .shapes import Shape
+
 Fn = Callable[..., float]
 
 OVERFLOW = "overflow (the result is too large for a float64)"
@@ -43,6 +46,22 @@ class Op:
     """For an op with a kink: a function of the inputs that is zero at the kink and changes sign
     across it (gradient checking warns when a centred difference straddles it). The ``local_text`` of
     such an op uses [condition] brackets or sign(), which are not in the expression language."""
+    vjp: tuple[str, ...] = ()
+    """An array op's gradient rules, one per input, as formulas in the upstream gradient ``g``, the
+    inputs ``a``, ``b``, the output ``out`` and ``axis`` (autograd's ``defvjp``): the gradient of
+    the output with respect to that input. "" for an input that takes no gradient (an index).
+    Elementwise ops have none: their rule is ``g × local``, summed back to the input's shape."""
+    shape: Callable[..., Shape] | None = None
+    """An array op's output shape from its inputs' shapes (and constant arguments such as the axis);
+    raises :class:`~.shapes.ShapeError`. None: elementwise, NumPy broadcasting."""
+    axis: bool = False
+    """Takes an optional constant ``axis=k`` (by position too, for ``sum(A, 0)``), as a last input."""
+    numpy: str = ""
+    """The function computing the forward over arrays, elementwise where the op is: a NumPy name
+    (``exp``, ``add``) or a function of ``backprop_cli/arrays/kernels.py`` (``relu``, ``matmul``)."""
+    promote: bool = False
+    """The rules see vectors as matrices, as NumPy's ``matmul`` does: a row on the left, a column on
+    the right; each gradient is reshaped back to its input's shape."""
 
 
 def _sigmoid(a: float) -> float:
@@ -91,6 +110,21 @@ def _leaf(*args: float) -> float:
     raise TypeError("a leaf node has no forward function")
 
 
+def _array_only(*args: float) -> float:
+    raise TypeError("an array op is evaluated by backprop_cli.arrays")
+
+
+def _array_op(
+    name: str, arity: int, vjp: tuple[str, ...], notation: str, shape: Callable[..., Shape], **more: object
+) -> Op:
+    """An op that only the array engine evaluates (its forward lives in ``arrays/kernels.py``)."""
+    return Op(name, arity, _array_only, (), (), notation, vjp=vjp, shape=shape, numpy=name, **more)  # type: ignore[arg-type]
+
+
+def _axis(args: tuple[object, ...]) -> float | None:
+    return float(args[0]) if args else None  # type: ignore[arg-type]
+
+
 OPS: dict[str, Op] = {
     op.name: op
     for op in [
@@ -105,6 +139,7 @@ OPS: dict[str, Op] = {
             ("1", "1"),
             "{0} + {1}",
             gate="add gate: passes the upstream gradient to every input unchanged",
+            numpy="add",
         ),
         Op(
             "sub",
@@ -113,6 +148,7 @@ OPS: dict[str, Op] = {
             (lambda a, b, out: 1.0, lambda a, b, out: -1.0),
             ("1", "-1"),
             "{0} − {1}",
+            numpy="subtract",
         ),
         Op(
             "mul",
@@ -122,6 +158,7 @@ OPS: dict[str, Op] = {
             ("b", "a"),
             "{0} × {1}",
             gate="multiply gate: each input gets the upstream gradient times the other input's value",
+            numpy="multiply",
         ),
         Op(
             "div",
@@ -131,6 +168,7 @@ OPS: dict[str, Op] = {
             ("1 / b", "-out / b"),
             "{0} / {1}",
             explain=lambda a, b: "division by zero" if b == 0 else OVERFLOW,
+            numpy="divide",
         ),
         Op(
             "pow",
@@ -140,11 +178,12 @@ OPS: dict[str, Op] = {
             ("b * a^(b - 1)", "out * log(a)"),
             "{0}^{1}",
             explain=_pow_explain,
+            numpy="power",
         ),
-        Op("neg", 1, lambda a: -a, (lambda a, out: -1.0,), ("-1",), "−{0}"),
+        Op("neg", 1, lambda a: -a, (lambda a, out: -1.0,), ("-1",), "−{0}", numpy="negative"),
         # `q = x` names a copy of x, so that q is a node of its own.
-        Op("copy", 1, lambda a: a, (lambda a, out: 1.0,), ("1",), "{0}"),
-        Op("exp", 1, math.exp, (lambda a, out: out,), ("out",), "exp({0})"),
+        Op("copy", 1, lambda a: a, (lambda a, out: 1.0,), ("1",), "{0}", numpy="positive"),
+        Op("exp", 1, math.exp, (lambda a, out: out,), ("out",), "exp({0})", numpy="exp"),
         Op(
             "log",
             1,
@@ -153,6 +192,7 @@ OPS: dict[str, Op] = {
             ("1 / a",),
             "log({0})",
             explain=_log_explain,
+            numpy="log",
         ),
         Op(
             "sqrt",
@@ -162,11 +202,12 @@ OPS: dict[str, Op] = {
             ("1 / (2 * out)",),
             "sqrt({0})",
             explain=lambda a: "square root of a negative number",
+            numpy="sqrt",
         ),
-        Op("sin", 1, math.sin, (lambda a, out: math.cos(a),), ("cos(a)",), "sin({0})"),
-        Op("cos", 1, math.cos, (lambda a, out: -math.sin(a),), ("-sin(a)",), "cos({0})"),
-        Op("tan", 1, math.tan, (lambda a, out: 1.0 + out * out,), ("1 + out^2",), "tan({0})"),
-        Op("tanh", 1, math.tanh, (lambda a, out: 1.0 - out * out,), ("1 - out^2",), "tanh({0})"),
+        Op("sin", 1, math.sin, (lambda a, out: math.cos(a),), ("cos(a)",), "sin({0})", numpy="sin"),
+        Op("cos", 1, math.cos, (lambda a, out: -math.sin(a),), ("-sin(a)",), "cos({0})", numpy="cos"),
+        Op("tan", 1, math.tan, (lambda a, out: 1.0 + out * out,), ("1 + out^2",), "tan({0})", numpy="tan"),
+        Op("tanh", 1, math.tanh, (lambda a, out: 1.0 - out * out,), ("1 - out^2",), "tanh({0})", numpy="tanh"),
         Op(
             "sigmoid",
             1,
@@ -174,6 +215,7 @@ OPS: dict[str, Op] = {
             (lambda a, out: out * (1.0 - out),),
             ("out * (1 - out)",),
             "σ({0})",
+            numpy="sigmoid",
         ),
         Op(
             "relu",
@@ -184,8 +226,9 @@ OPS: dict[str, Op] = {
             "relu({0})",
             gate="relu gate: passes the gradient only where its input is positive",
             kink=lambda a: a,
+            numpy="relu",
         ),
-        Op("abs", 1, abs, (lambda a, out: _sign(a),), ("sign(a)",), "|{0}|", kink=lambda a: a),
+        Op("abs", 1, abs, (lambda a, out: _sign(a),), ("sign(a)",), "|{0}|", kink=lambda a: a, numpy="absolute"),
         Op(
             "max",
             2,
@@ -195,6 +238,7 @@ OPS: dict[str, Op] = {
             "max({0}, {1})",
             gate="max gate: routes the upstream gradient to the larger input only",
             kink=lambda a, b: a - b,
+            numpy="maximum",
         ),
         Op(
             "min",
@@ -205,17 +249,104 @@ OPS: dict[str, Op] = {
             "min({0}, {1})",
             gate="min gate: routes the upstream gradient to the smaller input only",
             kink=lambda a, b: a - b,
+            numpy="minimum",
         ),
+        # Array ops: vectors and matrices (see backprop_cli/arrays).
+        _array_op(
+            "matmul",
+            2,
+            ("g @ transpose(b)", "transpose(a) @ g"),
+            "{0} @ {1}",
+            lambda a, b: shapes.matmul(shapes.shape_of(a), shapes.shape_of(b)),
+            promote=True,
+        ),
+        _array_op("transpose", 1, ("transpose(g)",), "{0}ᵀ", lambda a: shapes.transpose(shapes.shape_of(a))),
+        _array_op(
+            "outer",
+            2,
+            ("g @ b", "transpose(g) @ a"),
+            "outer({0}, {1})",
+            lambda a, b: shapes.outer(shapes.shape_of(a), shapes.shape_of(b)),
+        ),
+        _array_op(
+            "sum",
+            1,
+            ("expand(g, a, axis)",),
+            "sum({0})",
+            lambda a, *axis: shapes.reduce(shapes.shape_of(a), _axis(axis)),
+            axis=True,
+        ),
+        _array_op(
+            "mean",
+            1,
+            ("expand(g, a, axis) / count(a, axis)",),
+            "mean({0})",
+            lambda a, *axis: shapes.reduce(shapes.shape_of(a), _axis(axis)),
+            axis=True,
+        ),
+        _array_op(
+            "amax",
+            1,
+            ("expand(g, a, axis) * winners(a, out, axis)",),
+            "max({0})",
+            lambda a, *axis: shapes.reduce(shapes.array(shapes.shape_of(a), "max"), _axis(axis)),
+            axis=True,
+            gate="max gate: routes the upstream gradient to the largest entry (shared at a tie)",
+        ),
+        _array_op(
+            "logsumexp",
+            1,
+            ("expand(g, a, axis) * exp(a - expand(out, a, axis))",),
+            "logsumexp({0})",
+            lambda a, *axis: shapes.reduce(shapes.shape_of(a), _axis(axis)),
+            axis=True,
+        ),
+        _array_op(
+            "softmax",
+            1,
+            ("out * (g - expand(sum(g * out, axis), out, axis))",),
+            "softmax({0})",
+            lambda a, *axis: shapes.keep(shapes.shape_of(a), _axis(axis)),
+            axis=True,
+        ),
+        _array_op(
+            "pick",
+            2,
+            ("scatter(g, a, b)", ""),
+            "{0}[{1}]",
+            lambda a, b: shapes.pick(shapes.shape_of(a), shapes.shape_of(b)),
+        ),
+        _array_op(
+            "reshape",
+            2,
+            ("reshape_as(g, a)", ""),
+            "reshape({0}, {1})",
+            lambda a, b: shapes.reshape(shapes.shape_of(a), [float(d) for d in b]),
+        ),
+        # Helpers that gradient rules are written with (not callable from an expression).
+        Op("expand", 2, _array_only, (), (), "expand({0}, {1})", axis=True, numpy="expand"),
+        Op("count", 1, _array_only, (), (), "count({0})", axis=True, numpy="count"),
+        Op("winners", 2, _array_only, (), (), "winners({0}, {1})", axis=True, numpy="winners"),
+        Op("scatter", 3, _array_only, (), (), "scatter({0}, {1}, {2})", numpy="scatter"),
+        Op("reshape_as", 2, _array_only, (), (), "reshape_as({0}, {1})", numpy="reshape_as"),
     ]
 }
 
 FUNCTIONS: dict[str, Op] = {
     name: OPS[name]
     for name in (
-        "exp log sqrt sin cos tan tanh sigmoid relu abs max min pow".split()  # noqa: SIM905
+        *("exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "abs", "max", "min", "pow"),
+        *("transpose", "outer", "sum", "mean", "logsumexp", "softmax", "pick", "reshape"),
     )
-} | {"ln": OPS["log"]}
-"""Functions callable by name in an expression; ``ln`` is an alias of ``log``."""
+} | {"ln": OPS["log"], "dot": OPS["matmul"]}
+"""Functions callable by name in an expression; ``ln`` is an alias of ``log``, ``dot`` of ``@``."""
+
+RULE_FUNCTIONS: dict[str, Op] = {name: OPS[name] for name in ("expand", "count", "winners", "scatter", "reshape_as")}
+"""Functions of the ``vjp`` rules only, with ``axis`` a name there (bound to the op's axis or None)."""
+
+OVERLOADS: dict[tuple[str, int], Op] = {("max", 1): OPS["amax"]}
+"""(name, number of arguments) -> op, where one name has two meanings: max(A) is the largest entry
+of A, max(a, b) the larger of a and b."""
 
 CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
 """Reserved names with fixed values."""

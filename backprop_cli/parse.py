@@ -20,9 +20,12 @@ from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from . import lalr
-from .builder import Builder
+from .builder import RULES, Builder
 from .errors import ExpressionError
 from .graph import Graph
+from .ops import FUNCTIONS, Op
+
+__all__ = ["RULES", "parse", "parse_with_lark"]
 
 GRAMMAR_FILE = "expr.lark"
 
@@ -35,8 +38,12 @@ def grammar_text() -> str:
     return (Path(__file__).parent.parent / "grammars" / GRAMMAR_FILE).read_text(encoding="utf-8")
 
 
+OPENING = ("LPAR", "LSQB")
+CLOSING = ("RPAR", "RSQB")
+
+
 class ParenNewlines:
-    """Lark post-lexer: inside parentheses a newline continues the line, as in Python
+    """Lark post-lexer: inside parentheses or brackets a newline continues the line, as in Python
     (the same idea as ``lark.indenter``)."""
 
     always_accept = ("_NL",)
@@ -47,9 +54,9 @@ class ParenNewlines:
             if token.type == "_NL":
                 if depth:
                     continue
-            elif token.type == "LPAR":
+            elif token.type in OPENING:
                 depth += 1
-            elif token.type == "RPAR" and depth:
+            elif token.type in CLOSING and depth:
                 depth -= 1
             yield token
 
@@ -80,24 +87,27 @@ def _tables() -> lalr.Tables:
     return lalr.Tables.from_lark(_lark())
 
 
-def parse(source: str) -> Graph:
-    """Parse a program into its graph, or raise :class:`ExpressionError` pointing at the problem."""
+def parse(source: str, functions: dict[str, Op] = FUNCTIONS) -> Graph:
+    """Parse a program into its graph, or raise :class:`ExpressionError` pointing at the problem.
+
+    ``functions=RULES`` parses a gradient rule of the op table.
+    """
     tables = _tables()
-    tokens, end = lalr.lex(tables, source, "_NL", "LPAR", "RPAR")
+    tokens, end = lalr.lex(tables, source, "_NL", OPENING, CLOSING)
     if end != len(source):  # a character no terminal matches
-        return parse_with_lark(source)
-    builder = Builder(source)
+        return parse_with_lark(source, functions)
+    builder = Builder(source, functions)
     try:
         lalr.run(tables, tokens, end, builder)
     except lalr.Rejected:
         # Lark's own parser words syntax errors (what it expected there): one place for them.
-        return parse_with_lark(source)
+        return parse_with_lark(source, functions)
     return builder.graph()
 
 
-def parse_with_lark(source: str) -> Graph:
+def parse_with_lark(source: str, functions: dict[str, Op] = FUNCTIONS) -> Graph:
     """The reference parse: Lark's own lexer and LALR parser, calling a :class:`Builder`."""
-    builder = Builder(source)
+    builder = Builder(source, functions)
     try:
         _lark(builder).parse(source)
     except UnexpectedInput as exc:
@@ -117,6 +127,10 @@ _WORDS = {
     "STAR": "'*'",
     "SLASH": "'/'",
     "POW": "'^'",
+    "AT": "'@'",
+    "LSQB": "'['",
+    "RSQB": "']'",
+    "TRANSPOSE": "'.T'",
     "EQUAL": "'='",
     "COMMA": "','",
     "SEMICOLON": "';'",
@@ -125,6 +139,8 @@ _WORDS = {
 }
 _OPERAND = {"NUMBER", "NAME", "LPAR", "MINUS", "PLUS"}
 _OPERATOR = {"PLUS", "MINUS", "STAR", "SLASH", "POW"}
+_QUIET = {"LSQB", "AT", "TRANSPOSE"}
+"""Array syntax, left out of the words where an operand or an operator would do (they are rarer)."""
 
 
 def _expected(names: set[str]) -> str:
@@ -132,10 +148,10 @@ def _expected(names: set[str]) -> str:
     rest = set(names)
     if names >= _OPERAND:
         parts.append("a number, a name or '('")
-        rest -= _OPERAND
+        rest -= _OPERAND | _QUIET
     if names >= _OPERATOR:
         parts.append("an operator (+ - * / ^)")
-        rest -= _OPERATOR
+        rest -= _OPERATOR | _QUIET
     parts += sorted(_WORDS.get(n, n) for n in rest if not n.startswith("__") and n != "_NL")
     if len(parts) > 1:
         return ", ".join(parts[:-1]) + " or " + parts[-1]

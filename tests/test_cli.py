@@ -220,7 +220,7 @@ def test_math_error_exit_1_names_the_subexpression() -> None:
     ("args", "kind"),
     [
         (["foo(x)", "-x", "1"], "function"),
-        (["max(x)", "-x", "1"], "function"),
+        (["min(x)", "-x", "1"], "function"),
         (["pi = 3; pi"], "name"),
         (["x $ y"], "syntax"),
         (["x", "--digits", "0"], "usage"),

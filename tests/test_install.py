@@ -52,6 +52,10 @@ def test_wheel_installs_and_runs_from_another_directory(tmp_path: Path) -> None:
         assert data["value"] == -12
         assert data["gradients"] == {"x": -4, "y": -4, "z": 3}
 
+    matrix = backprop("eval", "D = W @ X; f = sum(D)", "-W", "[[1, 2], [3, 4]]", "-X", "[[1, 0], [0, 1]]", "--json")
+    assert matrix.returncode == 0, matrix.stderr
+    assert json.loads(matrix.stdout)["gradients"]["W"] == [[1, 1], [1, 1]]
+
     table = backprop(*args[:-1])
     assert table.returncode == 0, table.stderr
     assert "∂f/∂z =  3" in table.stdout

@@ -141,7 +141,7 @@ def err(source: str) -> ExpressionError:
         ("# only a comment", "the expression is empty", 1),
         ("foo(x)", "unknown function 'foo'", 1),
         ("expp(x)", "unknown function 'expp' (did you mean exp?)", 1),
-        ("max(x)", "max() takes 2 arguments, got 1", 1),
+        ("min(x)", "min() takes 2 arguments, got 1", 1),
         ("exp(x, y)", "exp() takes 1 argument, got 2", 1),
         ("exp + 1", "'exp' is a function: call it as exp(...)", 1),
         ("pi = 3; pi", "'pi' is a constant and cannot be assigned", 1),
@@ -166,8 +166,8 @@ def test_syntax_error_on_a_later_line_points_at_it() -> None:
 
 
 def test_excerpt_underlines_the_whole_subexpression() -> None:
-    e = err("1 + max(x)")
-    assert e.excerpt() == "  1 + max(x)\n      ^~~~~~"
+    e = err("1 + min(x)")
+    assert e.excerpt() == "  1 + min(x)\n      ^~~~~~"
 
 
 @pytest.mark.slow

@@ -9,10 +9,12 @@ import pytest
 
 from backprop_cli.engine import evaluate
 from backprop_cli.ops import FUNCTIONS, OPS, Op
-from backprop_cli.parse import parse
+from backprop_cli.parse import RULES, parse
 from conftest import ev
 
-OPERATIONS = [op for op in OPS.values() if op.arity > 0]
+OPERATIONS = [op for op in OPS.values() if op.local]
+"""The elementwise ops (array ops and their rules' helpers are tested in test_arrays.py)."""
+ARRAY_OPS = [op for op in OPS.values() if op.vjp]
 
 # Points inside every op's domain and away from its kinks (for pow, a > 0).
 POINTS: dict[int, list[tuple[float, ...]]] = {
@@ -59,7 +61,16 @@ def test_local_formula_says_what_the_function_computes(op: Op, point: int) -> No
         assert value == pytest.approx(op.local[k](*xs, out), rel=1e-12), op.local_text[k]
 
 
-@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+@pytest.mark.parametrize("op", ARRAY_OPS, ids=lambda op: op.name)
+def test_array_entry_is_complete(op: Op) -> None:
+    """One gradient rule per input, each parsed by the rule grammar; a shape function."""
+    assert len(op.vjp) == op.arity and op.shape is not None and op.numpy
+    assert all(f"{{{k}}}" in op.notation for k in range(op.arity))
+    for rule in filter(None, op.vjp):
+        assert set(parse(rule, RULES).inputs) <= {"g", "a", "b", "out", "axis"}, rule
+
+
+@pytest.mark.parametrize("name", sorted(name for name, op in FUNCTIONS.items() if op.local))
 def test_every_function_is_callable_by_name(name: str) -> None:
     op = FUNCTIONS[name]
     args = ", ".join(["1.5"] * op.arity)

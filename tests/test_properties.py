@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from backprop_cli.arrays import uses_arrays
+from backprop_cli.arrays.engine import evaluate as evaluate_arrays
 from backprop_cli.engine import evaluate
 from backprop_cli.errors import BackpropError
 from backprop_cli.parse import parse
@@ -41,15 +44,27 @@ def test_reverse_mode_matches_central_differences(source: str, at: dict[str, flo
 
 
 ALPHABET = "xyz019.eE+-*/^()=;,#\n \tabcdefghijklmnopqrstuvwxyz_θ$@!"
+ARRAY_TEXT = st.lists(
+    st.sampled_from(
+        ["x", "[1, 2]", "[[1, 2], [3, 4]]", "@", "sum(", "max(", ")", ",", "axis=", "0", "-1", ".T", "[", "]"]
+    ),
+    max_size=10,
+).map("".join)
 
 
 @settings(max_examples=500, deadline=None)
-@given(st.text(alphabet=ALPHABET, max_size=40), st.floats(allow_nan=False, allow_infinity=False))
+@given(st.one_of(st.text(alphabet=ALPHABET, max_size=40), ARRAY_TEXT), st.floats(allow_nan=False, allow_infinity=False))
 def test_random_text_gives_an_answer_or_a_documented_error(source: str, value: float) -> None:
     error: BackpropError | None = None
     try:
         graph = parse(source)
-        result = evaluate(graph, dict.fromkeys(graph.inputs, value))
+        inputs = dict.fromkeys(graph.inputs, value)
+        if uses_arrays(graph, inputs):  # a literal [1, 2] or an array op such as @
+            arrays = evaluate_arrays(graph, inputs)
+            assert all(np.isfinite(v).all() for v in arrays.values)
+            assert all(g is None or np.isfinite(g).all() for g in arrays.grads)
+            return
+        result = evaluate(graph, inputs)
     except BackpropError as err:
         error = err
     if error is not None:

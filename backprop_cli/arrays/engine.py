@@ -1,0 +1,229 @@
+"""The forward and reverse passes over vectors and matrices, generic over the op table.
+
+The same graph as for scalars; a node's value is a float64 array (0-d for a scalar). Shapes are
+checked node by node before any arithmetic, so a mismatch is an error in words on the node's span.
+Elementwise ops use the table's scalar rules over every entry, their gradient summed back to each
+input's shape (``unbroadcast``); array ops use their ``vjp`` rules, parsed once from the table.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..errors import InputError, MathError
+from ..graph import Graph
+from ..ops import OPS, OVERFLOW, Op
+from ..shapes import Shape, ShapeError, broadcast, shape_of, words
+from . import kernels
+from .kernels import KernelError, unbroadcast
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    Array = NDArray[np.float64]
+
+_ORDINALS = ("first", "second", "third")
+_PLACEHOLDER = re.compile(r"\{(\d)\}")
+
+
+@dataclass(slots=True)
+class ArrayEvaluation:
+    """A graph with every node's value and gradient as arrays."""
+
+    graph: Graph
+    values: list[Array]
+    grads: list[Array | None]
+    """∂output/∂node, in the node's shape; None for constants and for indices (no gradient)."""
+    wrt: list[str]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def value(self) -> Array:
+        return self.values[-1]
+
+    def shape(self, i: int) -> Shape:
+        return shape_of(self.values[i])
+
+    def input_grads(self) -> dict[str, Array | None]:
+        """∂output/∂input for every input in ``wrt`` (None for an index), in order of first use."""
+        return {name: self.grads[self.graph.inputs[name]] for name in self.wrt}
+
+
+def _kernel(op: Op) -> Callable[..., Any]:
+    fn: Callable[..., Any] = getattr(kernels, op.numpy, None) or getattr(np, op.numpy)
+    return fn
+
+
+def _fill(text: str, parts: Sequence[str]) -> str:
+    return _PLACEHOLDER.sub(lambda m: parts[int(m.group(1))], text)
+
+
+def _at(shape: Shape, flat: int) -> str:
+    return "" if not shape else "[" + ", ".join(map(str, np.unravel_index(flat, shape))) + "]"
+
+
+def _where(graph: Graph, i: int, xs: Sequence[Array], flat: int | None) -> str:
+    """ "x[1] = -1" for the inputs of node i, at one entry of the output (all of them if small)."""
+    parts = []
+    for j, x in zip(graph.args[i], xs):
+        if flat is None or x.ndim == 0:
+            parts.append(f"{graph.expr(j)} = {_text(x)}")
+        else:
+            index = np.unravel_index(flat, np.broadcast_shapes(*[y.shape for y in xs]))
+            here = tuple(0 if n == 1 else k for k, n in zip(index[len(index) - x.ndim :], x.shape))
+            parts.append(f"{graph.expr(j)}{_at(x.shape, int(np.ravel_multi_index(here, x.shape)))} = {_text(x[here])}")
+    return "; ".join(parts)
+
+
+def _text(x: Array) -> str:
+    from ..engine import exact
+
+    return exact(float(x)) if x.ndim == 0 else np.array2string(x, threshold=12, separator=", ")
+
+
+def node_shape(graph: Graph, i: int, xs: Sequence[Array]) -> Shape:
+    """The output shape of node i, or a MathError that names both shapes in words."""
+    op = OPS[graph.ops[i]]
+    try:
+        return op.shape(*xs) if op.shape else broadcast(*[shape_of(x) for x in xs])
+    except ShapeError as err:
+        names = [graph.expr(j) for j in graph.args[i]]
+        formula = _fill(op.notation, [words(x.shape) for x in xs])
+        message = f"{graph.expr(i)}: {formula} — {_fill(str(err), names)}"
+        raise MathError(message, graph.source, graph.spans[i]) from None
+
+
+def forward(graph: Graph, inputs: Mapping[str, object]) -> list[Array]:
+    """Every node's value, in evaluation order, shapes checked first."""
+    values: list[Array] = []
+    for i, name in enumerate(graph.ops):
+        op = OPS[name]
+        if op.arity == 0:
+            const = graph.consts[i]
+            values.append(np.asarray(inputs[graph.names[i] or ""] if const is None else const, dtype=np.float64))
+            continue
+        xs = [values[j] for j in graph.args[i]]
+        node_shape(graph, i, xs)
+        try:
+            with np.errstate(all="ignore"):
+                out = np.asarray(_kernel(op)(*xs), dtype=np.float64)
+        except KernelError as err:
+            names = [graph.expr(j) for j in graph.args[i]]
+            raise MathError(f"{graph.expr(i)}: {_fill(str(err), names)}", graph.source, graph.spans[i]) from None
+        bad = ~np.isfinite(out)
+        if bad.any():
+            flat = int(np.flatnonzero(bad)[0])
+            why = OVERFLOW
+            if op.explain and op.shape is None:  # elementwise: explain the first bad entry
+                index = np.unravel_index(flat, out.shape)
+                why = op.explain(*[float(np.broadcast_to(x, out.shape)[index]) for x in xs])
+            where = _where(graph, i, xs, flat if op.shape is None else None)
+            at = f" at {_at(out.shape, flat)}" if out.ndim else ""
+            raise MathError(f"{why}: {graph.expr(i)}{at} where {where}", graph.source, graph.spans[i])
+        values.append(out)
+    return values
+
+
+_RULES: dict[str, Graph] = {}
+
+
+def _rule(text: str) -> Graph:
+    """A gradient rule of the table as a graph, parsed once per run."""
+    if text not in _RULES:
+        from ..parse import RULES, parse
+
+        _RULES[text] = parse(text, RULES)
+    return _RULES[text]
+
+
+def run_rule(text: str, env: Mapping[str, Array | None]) -> Array:
+    """Evaluate a gradient rule with ``g``, ``a``, ``b``, ``out`` and ``axis`` bound."""
+    rule = _rule(text)
+    values: list[Any] = []
+    for i, name in enumerate(rule.ops):
+        op = OPS[name]
+        if op.arity == 0:
+            const = rule.consts[i]
+            values.append(env[rule.names[i] or ""] if const is None else np.asarray(const, dtype=np.float64))
+        else:
+            values.append(_kernel(op)(*[values[j] for j in rule.args[i]]))
+    return np.asarray(values[-1], dtype=np.float64)
+
+
+def _elementwise_local(op: Op, k: int, xs: Sequence[Array], out: Array) -> Array:
+    """∂out/∂(input k) entry by entry, with the table's scalar rule (the same rule as for floats)."""
+    rule = np.frompyfunc(op.local[k], len(xs) + 1, 1)
+    with np.errstate(all="ignore"):
+        return np.asarray(rule(*xs, out), dtype=np.float64)
+
+
+def vjp(op: Op, k: int, g: Array, xs: Sequence[Array], out: Array) -> Array | None:
+    """What node ``op(xs) = out`` with upstream gradient ``g`` adds to the gradient of input k."""
+    if not op.vjp:
+        return unbroadcast(g * _elementwise_local(op, k, xs, out), xs[k].shape)
+    if not op.vjp[k]:
+        return None  # an index: no gradient
+    axis = xs[op.arity] if op.axis and len(xs) > op.arity else None
+    a, b = xs[0], xs[1] if op.arity > 1 else None
+    if op.promote:  # vectors as a row on the left, a column on the right
+        a = a.reshape(1, -1) if a.ndim == 1 else a
+        b = b.reshape(-1, 1) if b is not None and b.ndim == 1 else b
+        assert b is not None
+        g = g.reshape(a.shape[0], b.shape[1])
+    env = {"g": g, "a": a, "b": b, "out": out, "axis": axis}
+    return run_rule(op.vjp[k], env).reshape(xs[k].shape)
+
+
+def backward(graph: Graph, values: list[Array]) -> list[Array | None]:
+    """Reverse pass: from the output's gradient (ones), add each node's vjp into its inputs."""
+    needs = graph.needs_grad
+    grads: list[Array | None] = [None] * len(graph)
+    grads[-1] = np.ones_like(values[-1])
+    for i in range(len(graph) - 1, -1, -1):
+        g = grads[i]
+        if g is None or not graph.args[i]:
+            continue
+        op = OPS[graph.ops[i]]
+        xs = [values[j] for j in graph.args[i]]
+        for k, j in enumerate(graph.args[i]):
+            if not needs[j]:
+                continue
+            with np.errstate(all="ignore"):
+                d = vjp(op, k, g, xs, values[i])
+            if d is None:
+                continue
+            if not np.isfinite(d).all():
+                which = f" with respect to its {_ORDINALS[k]} input" if len(xs) > 1 else ""
+                where = _where(graph, i, xs, None)
+                raise MathError(
+                    f"the gradient of {graph.expr(i)}{which} is infinite or undefined where {where}",
+                    graph.source,
+                    graph.spans[i],
+                )
+            before = grads[j]
+            grads[j] = np.array(d) if before is None else before + d
+    return grads
+
+
+def evaluate(
+    graph: Graph, inputs: Mapping[str, object], mode: str = "reverse", wrt: Sequence[str] | None = None
+) -> ArrayEvaluation:
+    """Forward pass with shapes, then the reverse pass (forward mode is for scalar expressions)."""
+    from ..engine import check_wrt
+
+    if mode != "reverse":
+        raise InputError("--mode forward is for scalar expressions; vectors and matrices use reverse mode")
+    names = list(graph.inputs) if wrt is None else check_wrt(graph, wrt)
+    values = forward(graph, inputs)
+    warnings = []
+    if values[-1].ndim:
+        warnings.append(
+            f"the output is {words(values[-1].shape)}, not a scalar: the gradients are those of the sum "
+            "of its entries, as if it were wrapped in sum(...)"
+        )
+    return ArrayEvaluation(graph, values, backward(graph, values), names, warnings)
