@@ -55,7 +55,7 @@ PLAIN_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 """A number as the language writes it (ASCII digits only), with a sign: read without the parser."""
 
 
-def parse_value(name: str, text: str, what: str | None = None) -> Value:
+def parse_value(name: str, text: str, what: str | None = None) -> float:
     """The value given for ``name``: a number, or a constant expression of the language (``pi/4``,
     ``-3/5``, ``sqrt(2)``) evaluated by the project's own parser and engine, never by Python.
 
@@ -69,7 +69,7 @@ def parse_value(name: str, text: str, what: str | None = None) -> Value:
     return _constant_expression(what, text)
 
 
-def _constant_expression(what: str, text: str) -> Value:
+def _constant_expression(what: str, text: str) -> float:
     from .cache import load
     from .engine import forward
     from .errors import BackpropError
@@ -97,10 +97,10 @@ def _constant_expression(what: str, text: str) -> Value:
         from .arrays import uses_arrays
 
         if uses_arrays(graph, {}):  # such as 2 * [1, 2] or sum([1, 2])
-            from .arrays.engine import forward as forward_arrays
-
-            value = forward_arrays(graph, {})[-1]
-            return float(value) if value.ndim == 0 else value
+            raise InputError(
+                f"{what} is not a number: {text!r} (a vector or a matrix is given as JSON, as in "
+                "[[1, 2], [3, 4]], or from a file: @w.json or @w.npy)"
+            )
         return forward(graph, {})[-1]
     except InputError:
         raise

@@ -10,7 +10,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from backprop_cli.arrays.engine import ArrayEvaluation, evaluate
+from backprop_cli.arrays.engine import evaluate
+from backprop_cli.arrays.evaluation import ArrayEvaluation
 from backprop_cli.arrays.gradcheck import check
 from backprop_cli.parse import parse
 from conftest import run
@@ -428,9 +429,11 @@ def test_check_reports_the_worst_entry_per_input() -> None:
 
 
 def test_graph_labels_wires_with_shapes() -> None:
-    result = run("graph", "sum(W @ x)", "-W", "[[1, 2], [3, 4]]", "-x", "[1, -1]")
+    result = run("graph", "sum(W @ x)", "-W", "[[1, 2], [3, 4]]", "-x", "[1, -1]", "--format", "mermaid")
     assert result.code == 0, result
-    assert (
-        'n0 -> n2 [label=<<font color="#2e7d32">(2×2)</font><br/><font color="#c62828">(2×2)</font>>];' in result.stdout
-    )
-    assert 'n3 -> out [label=<<font color="#2e7d32">-2</font><br/><font color="#c62828">1</font>>];' in result.stdout
+    green, red = "<span style='color:#2e7d32'>{}</span>", "<span style='color:#c62828'>{}</span>"
+    wire = '  {} -->|"' + green + "<br/>" + red + '"| {}'
+    assert wire.format("n0", "(2×2)", "(2×2)", "n2") in result.stdout.splitlines()
+    assert wire.format("n2", "(2)", "(2)", "n3") in result.stdout.splitlines()
+    assert wire.format("n3", "-2", "1", "out") in result.stdout.splitlines()
+    assert run("graph", "sum(W @ x)", "-W", "[[1, 2], [3, 4]]", "-x", "[1, -1]").stdout.count("(2×2)") == 2

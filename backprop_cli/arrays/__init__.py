@@ -1,15 +1,18 @@
 """Vectors and matrices: array values, their shapes and the array evaluation path.
 
-This package's modules import NumPy; only :func:`uses_arrays` is here, so that the scalar path can
-ask the question without importing anything.
+This package's modules import NumPy (but ``evaluation.py``); only :func:`uses_arrays` is here, so that
+the scalar path can ask the question without importing anything.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from ..graph import Graph
 from ..ops import OPS
+
+if TYPE_CHECKING:
+    from ..graph import Graph
 
 
 def uses_arrays(graph: Graph, inputs: Mapping[str, object]) -> bool:

@@ -10,48 +10,27 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..errors import InputError, MathError
+from ..errors import MathError, UsageError
 from ..graph import Graph
 from ..ops import OPS, OVERFLOW, Op
 from ..shapes import Shape, ShapeError, broadcast, shape_of, words
 from . import kernels
+from .evaluation import ArrayEvaluation
 from .kernels import KernelError, unbroadcast
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
+    from ..wires import Wire
+
     Array = NDArray[np.float64]
 
 _ORDINALS = ("first", "second", "third")
 _PLACEHOLDER = re.compile(r"\{(\d)\}")
-
-
-@dataclass(slots=True)
-class ArrayEvaluation:
-    """A graph with every node's value and gradient as arrays."""
-
-    graph: Graph
-    values: list[Array]
-    grads: list[Array | None]
-    """∂output/∂node, in the node's shape; None for constants and for indices (no gradient)."""
-    wrt: list[str]
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def value(self) -> Array:
-        return self.values[-1]
-
-    def shape(self, i: int) -> Shape:
-        return shape_of(self.values[i])
-
-    def input_grads(self) -> dict[str, Array | None]:
-        """∂output/∂input for every input in ``wrt`` (None for an index), in order of first use."""
-        return {name: self.grads[self.graph.inputs[name]] for name in self.wrt}
 
 
 def _kernel(op: Op) -> Callable[..., Any]:
@@ -81,7 +60,7 @@ def _where(graph: Graph, i: int, xs: Sequence[Array], flat: int | None) -> str:
 
 
 def _text(x: Array) -> str:
-    from ..engine import exact
+    from ..formatting import exact
 
     return exact(float(x)) if x.ndim == 0 else np.array2string(x, threshold=12, separator=", ")
 
@@ -217,7 +196,7 @@ def evaluate(
     from ..engine import check_wrt
 
     if mode != "reverse":
-        raise InputError("--mode forward is for scalar expressions; vectors and matrices use reverse mode")
+        raise UsageError("--mode forward is for scalar expressions; vectors and matrices use reverse mode")
     names = list(graph.inputs) if wrt is None else check_wrt(graph, wrt)
     values = forward(graph, inputs)
     warnings = []
@@ -227,3 +206,25 @@ def evaluate(
             "of its entries, as if it were wrapped in sum(...)"
         )
     return ArrayEvaluation(graph, values, backward(graph, values), names, warnings)
+
+
+def wires(ev: ArrayEvaluation) -> list[Wire]:
+    """The circuit's wires with arrays on them: each carries its source's value forward and, back,
+    its own contribution to the source's gradient (the vjp of that one use)."""
+    from ..wires import Wire, wires_of
+
+    graph, values, grads = ev.graph, ev.values, ev.grads
+    result = []
+    for w in wires_of(graph):
+        grad: Any = grads[w.src]
+        if w.dst is not None:
+            g = grads[w.dst]
+            xs = [values[j] for j in graph.args[w.dst]]
+            with np.errstate(all="ignore"):
+                grad = (
+                    None
+                    if g is None or grads[w.src] is None
+                    else vjp(OPS[graph.ops[w.dst]], w.position, g, xs, values[w.dst])
+                )
+        result.append(Wire(w.src, w.dst, w.position, values[w.src], grad))  # type: ignore[arg-type]
+    return result

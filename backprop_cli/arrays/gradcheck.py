@@ -19,7 +19,8 @@ from ..gradcheck import OK_BELOW, SUSPICIOUS_BELOW, TINY
 from ..graph import Graph
 from ..ops import OPS
 from ..shapes import Shape
-from .engine import ArrayEvaluation, evaluate, forward
+from .engine import evaluate, forward
+from .evaluation import ArrayEvaluation
 
 if TYPE_CHECKING:
     from .engine import Array

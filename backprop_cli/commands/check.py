@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import click
 
 from ..errors import UsageError
+
+if TYPE_CHECKING:
+    from ..args import Value
+    from ..graph import Graph
+
 from .options import BackpropCommand, debug_option, digits_option, json_option, source_arguments, wrt_option
 
 
@@ -59,8 +65,14 @@ def command(
     graph = load_graph(source)
     if wrt is not None:
         check_wrt(graph, wrt)
+    inputs = bind(graph, values)
+    from ..arrays import uses_arrays
+
+    if uses_arrays(graph, inputs):
+        check_arrays(graph, inputs, h, wrt, expect, as_json, digits)
+        return
     try:
-        ev, checks, expected = check(graph, bind(graph, values), h, wrt, parse_expectations(expect))
+        ev, checks, expected = check(graph, inputs, h, wrt, parse_expectations(expect))  # type: ignore[arg-type]
     except ExpectationError as err:
         err.message = f"--expect {err.name}=...: {err.message}"
         raise
@@ -91,3 +103,35 @@ def parse_expectations(words: Sequence[str]) -> list[tuple[str, str, float]]:
         name, text = name.strip(), text.strip()
         result.append((name, text, parse_value(name, text, f"--expect {name}")))
     return result
+
+
+def check_arrays(
+    graph: Graph,
+    inputs: dict[str, Value],
+    h: float | None,
+    wrt: tuple[str, ...] | None,
+    expect: tuple[str, ...],
+    as_json: bool,
+    digits: int,
+) -> None:
+    """``check`` with vectors and matrices: every entry of every input, the worst per input."""
+    from ..arrays.gradcheck import check, passed
+    from ..errors import EXIT_CHECK_FAILED
+    from ..output import warn
+    from ..views import arrays
+
+    if expect:
+        raise UsageError("--expect compares scalar gradients; with vectors and matrices, compare the --json output")
+    ev, checks = check(graph, inputs, h, wrt)
+    warn(ev.warnings)
+    ok = passed(checks)
+    if as_json:
+        from ..views.json_view import dumps
+
+        click.echo(dumps(arrays.check_json(ev, checks, h, ok)))
+    else:
+        from ..output import print_rich
+
+        print_rich(arrays.check_render(ev, checks, h, digits))
+    if not ok:
+        raise SystemExit(EXIT_CHECK_FAILED)

@@ -36,14 +36,13 @@ def command(words: tuple[str, ...], file: str | None, text_format: str | None, o
       backprop graph "sigmoid(w*x + b)" --format mermaid
     """
     from ..args import invocation
-    from ..engine import evaluate
     from ..views import diagram
-    from .loading import bind, load_graph
+    from .loading import bind, evaluate_graph, load_graph
 
     kind = diagram.output_format(output, text_format) if output is not None else text_format or "dot"
     source, values = invocation(words, file)
     graph = load_graph(source)
-    ev = evaluate(graph, bind(graph, values)) if values or not graph.inputs else None
+    ev = evaluate_graph(graph, bind(graph, values)) if values or not graph.inputs else None
     if output is None:
         click.echo(
             diagram.mermaid(graph, ev, digits) if kind == "mermaid" else diagram.dot(graph, ev, digits), nl=False

@@ -13,6 +13,8 @@ from ..errors import MissingValuesError, UnknownInputsError
 from ..output import warn
 
 if TYPE_CHECKING:
+    from ..args import Value
+    from ..arrays.evaluation import ArrayEvaluation
     from ..engine import Evaluation
     from ..graph import Graph
 
@@ -26,7 +28,7 @@ def load_graph(source: str) -> Graph:
     return graph
 
 
-def bind(graph: Graph, values: dict[str, float]) -> dict[str, float]:
+def bind(graph: Graph, values: dict[str, Value]) -> dict[str, Value]:
     """Match the given values to the graph's inputs, with warnings about unused values on stderr."""
     from ..engine import bind_inputs
 
@@ -46,15 +48,30 @@ def wrt_worded(err: UnknownInputsError) -> UnknownInputsError:
 
 
 def evaluate(
-    source: str, values: dict[str, float], mode: str = "reverse", wrt: Sequence[str] | None = None
-) -> Evaluation:
-    """Load, bind and evaluate a program."""
-    from .. import engine
+    source: str, values: dict[str, Value], mode: str = "reverse", wrt: Sequence[str] | None = None
+) -> Evaluation | ArrayEvaluation:
+    """Load, bind and evaluate a program (with vectors and matrices where a value or literal is one)."""
 
     graph = load_graph(source)
     if wrt is not None:
         check_wrt(graph, wrt)
-    return engine.evaluate(graph, bind(graph, values), mode, wrt)
+    return evaluate_graph(graph, bind(graph, values), mode, wrt)
+
+
+def evaluate_graph(
+    graph: Graph, inputs: dict[str, Value], mode: str = "reverse", wrt: Sequence[str] | None = None
+) -> Evaluation | ArrayEvaluation:
+    """The scalar engine, or the array engine when a value or a literal is an array."""
+    from .. import engine
+    from ..arrays import uses_arrays
+
+    if uses_arrays(graph, inputs):
+        from ..arrays.engine import evaluate as evaluate_arrays
+
+        ev = evaluate_arrays(graph, inputs, mode, wrt)
+        warn(ev.warnings)
+        return ev
+    return engine.evaluate(graph, inputs, mode, wrt)  # type: ignore[arg-type]  # floats only
 
 
 def check_wrt(graph: Graph, wrt: Sequence[str]) -> None:

@@ -16,6 +16,7 @@ from ..errors import UsageError
 from .options import JSON_FLAG, digits_option, wrt_option
 
 if TYPE_CHECKING:
+    from ..arrays.evaluation import ArrayEvaluation
     from ..engine import Evaluation
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -40,6 +41,8 @@ if TYPE_CHECKING:
     """What a view gives for one output: a Rich renderable, a JSON-ready dict, LaTeX text."""
     Emit = Callable[[Any, ViewOptions], None]
     """How an output prints what a view gave."""
+    ArrayRender = Callable[[ArrayEvaluation, ViewOptions], Any]
+    """The same as Render, for an evaluation with vectors and matrices."""
 
 
 class View(NamedTuple):
@@ -51,6 +54,8 @@ class View(NamedTuple):
     renders: "dict[str, Render]"
     takes: frozenset[str]
     """The fields of ViewOptions this view reads (in any of its outputs)."""
+    array_renders: "dict[str, ArrayRender] | None" = None
+    """The same for an evaluation with vectors and matrices; None: the view is for scalars only."""
 
     @property
     def flag(self) -> str:
@@ -148,6 +153,18 @@ def _steps_latex(ev: "Evaluation", o: ViewOptions) -> Any:
     return latex(ev, o.digits)
 
 
+def _array_table(ev: "ArrayEvaluation", o: ViewOptions) -> Any:
+    from ..views import arrays
+
+    return arrays.render(ev, o.digits, o.max_rows, o.ascii)
+
+
+def _array_json(ev: "ArrayEvaluation", o: ViewOptions) -> Any:
+    from ..views import arrays
+
+    return arrays.evaluation(ev)
+
+
 def _print_terminal(renderable: Any, o: ViewOptions) -> None:
     from ..output import print_rich
 
@@ -175,6 +192,7 @@ VIEWS: dict[str, View] = {
             "Show the node table (eval's default).",
             {"terminal": _table, "json": _evaluation_json},
             _EVALUATION | {"digits", "max_rows", "ascii", "svg"},
+            {"terminal": _array_table, "json": _array_json},
         ),
         View(
             "steps",
@@ -274,9 +292,18 @@ def view_options_from(ctx: click.Context, default_view: str) -> ViewOptions:
     return ViewOptions(view.name, output.name, **{name: params[name] for name in OPTIONS})
 
 
-def show(ev: "Evaluation", options: ViewOptions) -> None:
+def show(ev: "Evaluation | ArrayEvaluation", options: ViewOptions) -> None:
     """Render an evaluation in its view and print it in its output."""
+    from ..engine import Evaluation
+
     view, output = VIEWS[options.view], OUTPUTS[options.output]
+    if not isinstance(ev, Evaluation):  # vectors and matrices
+        renders = view.array_renders or {}
+        if output.name not in renders:
+            what = view.flag if view.array_renders is None else f"{view.flag} {output.flag}"
+            raise UsageError(f"{what} is for scalar expressions; with vectors and matrices, use the table or --json")
+        output.emit(renders[output.name](ev, options), options)
+        return
     output.emit(view.renders[output.name](ev, options), options)
 
 

@@ -15,13 +15,12 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from ..arrays.engine import ArrayEvaluation
+from ..arrays.evaluation import ArrayEvaluation
+from ..formatting import number, one_line
+from .theme import DIM, GRAD, LABEL, VALUE, VERDICT
 from ..ops import OPS
 from ..shapes import words
-from .fmt import number, one_line
 
-VALUE = "green"
-GRAD = "red"
 SHOWN = 36
 """Arrays with more entries than this are summarised."""
 _OPERAND = re.compile(r"\b(g|a|b|c|out|axis)\b")
@@ -32,13 +31,15 @@ def array_text(x: Any, digits: int = 6) -> str:
     x = np.asarray(x)
     if x.ndim == 0:
         return number(float(x), digits)
-    return np.array2string(
-        x,
-        threshold=SHOWN,
-        edgeitems=2,
-        max_line_width=10_000,
-        separator=" ",
-        formatter={"float_kind": lambda v: number(float(v), digits)},
+    return str(
+        np.array2string(
+            x,
+            threshold=SHOWN,
+            edgeitems=2,
+            max_line_width=10_000,
+            separator=" ",
+            formatter={"float_kind": lambda v: number(float(v), digits)},
+        )
     )
 
 
@@ -75,7 +76,7 @@ def render(ev: ArrayEvaluation, digits: int = 6, max_rows: int = 200, ascii: boo
     g = ev.graph
     d, dots, dash = ("d", ":", "-") if ascii else ("∂", "⋮", "—")
     out = g.labels[-1]
-    header = Text.assemble((out, "bold"), " = ", (array_text(ev.value, digits), VALUE))
+    header = Text.assemble((out, LABEL), " = ", (array_text(ev.value, digits), VALUE))
     table = Table(box=box.ASCII2 if ascii else box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     table.add_column("node", no_wrap=True)
     table.add_column("op", no_wrap=True)
@@ -102,7 +103,7 @@ def render(ev: ArrayEvaluation, digits: int = 6, max_rows: int = 200, ascii: boo
             )
     parts: list[RenderableType] = [header, table]
     if len(tail):
-        parts.append(Text(f"showing {max_rows} of {len(g):,} nodes; --max-rows 0 shows all", "dim"))
+        parts.append(Text(f"showing {max_rows} of {len(g):,} nodes; --max-rows 0 shows all", DIM))
     grads = ev.input_grads()
     if grads:
         parts.append(Text("gradients of the output:"))
@@ -154,13 +155,13 @@ def evaluation(ev: ArrayEvaluation) -> dict[str, Any]:
 def check_render(ev: ArrayEvaluation, checks: list[Any], h: float | None, digits: int = 10) -> RenderableType:
     """Value, then one row per input: shape, entries checked, the worst relative error and where."""
     from ..gradcheck import OK_BELOW, SUSPICIOUS_BELOW
-    from .check_view import VERDICT_STYLE, _power
+    from .check_view import _power
 
     out = ev.graph.labels[-1]
     step = f"h = {number(h, digits)}" if h is not None else "h = 1e-3 × max(1, |x|)"
     parts: list[RenderableType] = [
         Text.assemble(
-            (out, "bold"),
+            (out, LABEL),
             " = ",
             (array_text(ev.value, digits), VALUE),
             f"   (fourth-order centred differences, {step})",
@@ -185,13 +186,13 @@ def check_render(ev: ArrayEvaluation, checks: list[Any], h: float | None, digits
             Text(analytic, GRAD),
             numerical,
             format(error, ".1e") if error is not None else "—",
-            Text.assemble((c.verdict, VERDICT_STYLE[c.verdict]), (f": {c.note}" if c.note else "", "dim")),
+            Text.assemble((c.verdict, VERDICT[c.verdict]), (f": {c.note}" if c.note else "", DIM)),
         )
     thresholds = (
         "worst relative error over the entries: "
         f"ok below {_power(OK_BELOW)}, suspicious below {_power(SUSPICIOUS_BELOW)}, wrong above"
     )
-    parts += [table, Text(thresholds, "dim")]
+    parts += [table, Text(thresholds, DIM)]
     return Group(*parts)
 
 

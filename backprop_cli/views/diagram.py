@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+from typing import TYPE_CHECKING
 
 from ..engine import Evaluation
 from ..formatting import number
@@ -17,6 +18,9 @@ from ..graph import Graph
 from ..ops import OPS
 from ..wires import Wire, forks, wires, wires_of
 from .theme import HTML_GRAD, HTML_INK, HTML_NAME, HTML_PAPER, HTML_VALUE
+
+if TYPE_CHECKING:
+    from ..arrays.evaluation import ArrayEvaluation
 
 FONT = "Helvetica"
 LABEL_POINTS = 11
@@ -39,14 +43,19 @@ def _name(graph: Graph, i: int) -> str | None:
     return None if _is_leaf(graph, i) or i == graph.output else graph.labels[i]
 
 
-def _drawn(graph: Graph, ev: Evaluation | None) -> list[tuple[str, str, Wire]]:
+def _drawn(graph: Graph, ev: Evaluation | ArrayEvaluation | None) -> list[tuple[str, str, Wire]]:
     """(from, to, wire) for every wire as drawn: a fork's wire runs into its dot ``jN``, and each
     branch leaves the dot carrying its own contribution."""
-    all_wires = wires(ev) if ev is not None else wires_of(graph)
+    if ev is not None and not isinstance(ev, Evaluation):
+        from ..arrays.engine import wires as array_wires
+
+        all_wires = array_wires(ev)
+    else:
+        all_wires = wires(ev) if ev is not None else wires_of(graph)
     forked = set(forks(graph))
     result = []
     for i in sorted(forked):
-        total = Wire(i, None, 0, ev.values[i], ev.grads[i]) if ev is not None else Wire(i, None, 0)
+        total = Wire(i, None, 0, ev.values[i], ev.grads[i]) if ev is not None else Wire(i, None, 0)  # type: ignore[arg-type]
         result.append((f"n{i}", f"j{i}", total))
     for w in all_wires:
         src = f"j{w.src}" if w.src in forked else f"n{w.src}"
@@ -55,14 +64,20 @@ def _drawn(graph: Graph, ev: Evaluation | None) -> list[tuple[str, str, Wire]]:
 
 
 def _texts(w: Wire, digits: int) -> tuple[str, str]:
-    return number(w.value, digits), number(w.grad, digits) if w.grad is not None else ""
+    """The value and gradient on a wire; a vector or a matrix shows its shape instead, (2×3)."""
+    if getattr(w.value, "ndim", 0):
+        from ..shapes import shape_of, words
+
+        return words(shape_of(w.value)), words(shape_of(w.grad)) if w.grad is not None else ""
+    value = None if w.value is None else float(w.value)
+    return number(value, digits), number(float(w.grad), digits) if w.grad is not None else ""
 
 
 def _attrs(attrs: list[str]) -> str:
     return f" [{', '.join(attrs)}]" if attrs else ""
 
 
-def dot(graph: Graph, ev: Evaluation | None = None, digits: int = 6) -> str:
+def dot(graph: Graph, ev: Evaluation | ArrayEvaluation | None = None, digits: int = 6) -> str:
     """Graphviz DOT text of the circuit.
 
     A labelled wire runs through a small borderless table: the gate's name (if it has one), the
@@ -123,7 +138,7 @@ def dot(graph: Graph, ev: Evaluation | None = None, digits: int = 6) -> str:
     return "\n".join(lines) + "\n"
 
 
-def mermaid(graph: Graph, ev: Evaluation | None = None, digits: int = 6) -> str:
+def mermaid(graph: Graph, ev: Evaluation | ArrayEvaluation | None = None, digits: int = 6) -> str:
     """Mermaid flowchart text of the circuit (value above the gradient on every wire)."""
 
     def quote(text: str) -> str:
@@ -211,7 +226,7 @@ def render(text: str, kind: str) -> bytes:
     return result.stdout
 
 
-def write(graph: Graph, ev: Evaluation | None, digits: int, path: str, kind: str) -> None:
+def write(graph: Graph, ev: Evaluation | ArrayEvaluation | None, digits: int, path: str, kind: str) -> None:
     """Write the diagram to ``path`` in ``kind`` (see :func:`output_format`); nothing is written when
     rendering is impossible or fails."""
     from ..errors import FileError
