@@ -4,17 +4,15 @@ The fast path (:mod:`backprop_cli.lalr`) runs Lark's own parse table in a short 
 parser (:func:`parse_with_lark`, with a post-lexer for newlines inside parentheses) is the
 reference: it words every syntax error, and the tests check that both build the same graphs.
 Each parse has its own builder, so parsing is re-entrant. Lark is imported only here, and only
-when a program is not in the cache (see ``cache.py``).
+when a program is not in the cache (see ``cache.py``), with the parse tables shipped in the package
+(see ``tables.py``).
 """
 
 from __future__ import annotations
 
 import functools
-import logging
-import os
 from collections.abc import Iterator
-from importlib import resources
-from pathlib import Path
+from typing import Any
 
 from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
@@ -24,6 +22,8 @@ from .builder import RULES, Builder
 from .errors import ExpressionError
 from .graph import Graph
 from .ops import FUNCTIONS, Op
+from .tables import load as load_tables
+from .tables import read_grammar_file
 
 __all__ = ["RULES", "parse", "parse_with_lark"]
 
@@ -32,10 +32,10 @@ GRAMMAR_FILE = "expr.lark"
 
 def grammar_text() -> str:
     """The grammar, from the installed package or, in a source checkout, from ``grammars/``."""
-    packaged = resources.files("backprop_cli").joinpath("grammars", GRAMMAR_FILE)
-    if packaged.is_file():
-        return packaged.read_text(encoding="utf-8")
-    return (Path(__file__).parent.parent / "grammars" / GRAMMAR_FILE).read_text(encoding="utf-8")
+    text = read_grammar_file(GRAMMAR_FILE)
+    if text is None:
+        raise FileNotFoundError(GRAMMAR_FILE)
+    return text
 
 
 OPENING = ("LPAR", "LSQB")
@@ -61,25 +61,18 @@ class ParenNewlines:
             yield token
 
 
-def _cache_file() -> str | bool:
-    from .cache import cache_dir
-
-    directory = cache_dir()
-    return False if directory is None else os.path.join(directory, "grammar.lark-cache")
+LARK_OPTIONS: dict[str, Any] = {
+    "parser": "lalr",
+    "lexer": "basic",
+    "postlex": ParenNewlines(),
+    "maybe_placeholders": False,
+}
+"""How Lark builds the parser; the shipped parse tables are generated with these (see tables.py)."""
 
 
 def _lark(transformer: Builder | None = None) -> Lark:
-    # Lark logs, and does not raise, when its cache file cannot be written: stay quiet.
-    logging.getLogger("lark").setLevel(logging.CRITICAL)
-    return Lark(
-        grammar_text(),
-        parser="lalr",
-        lexer="basic",
-        postlex=ParenNewlines(),
-        transformer=transformer,
-        cache=_cache_file(),
-        maybe_placeholders=False,
-    )
+    """Lark's parser, from the parse tables shipped in the package (never from a pickle)."""
+    return load_tables(grammar_text(), LARK_OPTIONS, transformer=transformer)
 
 
 @functools.cache

@@ -24,6 +24,7 @@ def test_wheel_installs_and_runs_from_another_directory(tmp_path: Path) -> None:
     (wheel,) = dist.glob("backprop_cli-*.whl")
     with zipfile.ZipFile(wheel) as zf:
         assert "backprop_cli/grammars/expr.lark" in zf.namelist()
+        assert "backprop_cli/grammars/expr.tables.json" in zf.namelist()
 
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
@@ -55,6 +56,11 @@ def test_wheel_installs_and_runs_from_another_directory(tmp_path: Path) -> None:
     matrix = backprop("eval", "D = W @ X; f = sum(D)", "-W", "[[1, 2], [3, 4]]", "-X", "[[1, 0], [0, 1]]", "--json")
     assert matrix.returncode == 0, matrix.stderr
     assert json.loads(matrix.stdout)["gradients"]["W"] == [[1, 1], [1, 1]]
+
+    # The installed package parses with its shipped tables: building them from the grammar would fail.
+    no_build = "import lark; lark.Lark.__init__ = None; from backprop_cli.parse import parse; parse('x*y')"
+    shipped = subprocess.run([str(bin_dir / "python"), "-c", no_build], cwd=elsewhere, capture_output=True, check=False)
+    assert shipped.returncode == 0, shipped.stderr
 
     table = backprop(*args[:-1])
     assert table.returncode == 0, table.stderr
