@@ -19,6 +19,8 @@ from ..errors import UsageError
 F = TypeVar("F", bound=Callable[..., Any])
 
 JSON_FLAG = "--json"
+FIELDS_FLAG = "--fields"
+"""JSON with only some keys: implies --json."""
 DEBUG_FLAG = "--debug"
 SETTINGS: dict[str, Any] = {"help_option_names": ["--help"], "max_content_width": 100}
 
@@ -32,7 +34,7 @@ class Run:
 
     @property
     def as_json(self) -> bool:
-        return JSON_FLAG in self.named
+        return JSON_FLAG in self.named or FIELDS_FLAG in self.named
 
     @property
     def debug(self) -> bool:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 import click
 
 from ..errors import UsageError
-from .options import JSON_FLAG, digits_option, wrt_option
+from .options import FIELDS_FLAG, JSON_FLAG, digits_option, wrt_option
 
 if TYPE_CHECKING:
     from ..arrays.evaluation import ArrayEvaluation
@@ -34,6 +34,7 @@ class ViewOptions(NamedTuple):
     wrt: tuple[str, ...] | None = None
     svg: str | None = None
     pause: bool = False
+    fields: tuple[str, ...] | None = None
 
 
 if TYPE_CHECKING:
@@ -82,6 +83,12 @@ def _svg_path(ctx: click.Context, param: click.Parameter, path: str | None) -> s
     return path
 
 
+def _fields(ctx: click.Context, param: click.Parameter, text: str | None) -> tuple[str, ...] | None:
+    from ..views.json_stream import parse_fields
+
+    return None if text is None else parse_fields(text)
+
+
 OPTIONS: dict[str, Callable[[F], F]] = {
     "digits": digits_option(6),
     "max_rows": click.option(
@@ -104,6 +111,12 @@ OPTIONS: dict[str, Callable[[F], F]] = {
         "--svg", metavar="FILE.svg", callback=_svg_path, help="Also save the view as an SVG picture of the terminal."
     ),
     "pause": click.option("--pause", is_flag=True, help="Wait for Enter between steps (on a terminal only)."),
+    "fields": click.option(
+        FIELDS_FLAG,
+        metavar="NAMES",
+        callback=_fields,
+        help="JSON with only these top-level keys: --fields value,gradients (implies --json; see docs/json.md).",
+    ),
 }
 """Each view option's declaration, by its field of ViewOptions (the option is the field's name, dashed)."""
 
@@ -135,16 +148,16 @@ def _circuit(ev: "Evaluation", o: ViewOptions) -> Any:
 
 
 def _evaluation_json(ev: "Evaluation", o: ViewOptions) -> Any:
-    from ..views.json_view import evaluation
+    from ..views.json_stream import EvaluationJSON
 
-    return evaluation(ev)
+    return EvaluationJSON(ev, o.fields)
 
 
 def _steps_json(ev: "Evaluation", o: ViewOptions) -> Any:
-    from ..views.json_view import evaluation
+    from ..views.json_stream import EvaluationJSON
     from ..views.steps import steps_json
 
-    return {**evaluation(ev), "steps": steps_json(ev)}
+    return EvaluationJSON(ev, o.fields, steps_json(ev) if o.fields is None or "steps" in o.fields else None)
 
 
 def _steps_latex(ev: "Evaluation", o: ViewOptions) -> Any:
@@ -172,9 +185,16 @@ def _print_terminal(renderable: Any, o: ViewOptions) -> None:
 
 
 def _print_json(data: Any, o: ViewOptions) -> None:
-    from ..views.json_view import dumps
+    import sys
 
-    click.echo(dumps(data))
+    from ..views.json_stream import EvaluationJSON, write
+
+    if isinstance(data, EvaluationJSON):  # written as it is produced
+        write(data, sys.stdout.write)
+    else:
+        from ..views.json_view import dumps
+
+        click.echo(dumps(data))
 
 
 def _print_text(text: Any, o: ViewOptions) -> None:
@@ -191,14 +211,14 @@ VIEWS: dict[str, View] = {
             "table",
             "Show the node table (eval's default).",
             {"terminal": _table, "json": _evaluation_json},
-            _EVALUATION | {"digits", "max_rows", "ascii", "svg"},
+            _EVALUATION | {"digits", "max_rows", "ascii", "svg", "fields"},
             {"terminal": _array_table, "json": _array_json},
         ),
         View(
             "steps",
             "Write out the forward pass and the chain rule.",
             {"terminal": _steps, "json": _steps_json, "latex": _steps_latex},
-            _EVALUATION | {"digits", "ascii", "svg", "pause"},
+            _EVALUATION | {"digits", "ascii", "svg", "pause", "fields"},
         ),
         View(
             "circuit",
@@ -225,7 +245,7 @@ OUTPUTS: dict[str, Output] = {
             JSON_FLAG,
             "Print one JSON object (errors too).",
             "JSON",
-            frozenset({"mode", "wrt"}),
+            frozenset({"mode", "wrt", "fields"}),
             _print_json,
         ),
         Output(
@@ -265,6 +285,8 @@ def view_options_from(ctx: click.Context, default_view: str) -> ViewOptions:
     params = ctx.params
     views = [name for name in VIEWS if params.get(f"view_{name}")]
     outputs = [name for name in OUTPUTS if params.get(f"output_{name}")]
+    if params.get("fields") is not None and not outputs:
+        outputs = ["json"]  # --fields asks for JSON
     for chosen, kind in ((views, "view"), (outputs, "output")):
         if len(chosen) > 1:
             flags = [VIEWS[n].flag if kind == "view" else OUTPUTS[n].flag for n in chosen[:2]]

@@ -1,0 +1,112 @@
+"""The streamed JSON against the reference (``json.dumps`` of ``json_view.evaluation``), and --fields."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from backprop_cli.engine import Evaluation, evaluate
+from backprop_cli.errors import BackpropError
+from backprop_cli.parse import parse
+from backprop_cli.views import json_stream
+from backprop_cli.views.json_view import dumps, evaluation
+from backprop_cli.views.steps import steps_json
+from conftest import expressions, ok, points, run
+
+
+def streamed(document: json_stream.EvaluationJSON) -> str:
+    pieces: list[str] = []
+    json_stream.write(document, pieces.append)
+    return "".join(pieces)
+
+
+def reference(ev: Evaluation, steps: bool = False) -> str:
+    data = evaluation(ev)
+    if steps:
+        data["steps"] = steps_json(ev)
+    return dumps(data) + "\n"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    expressions,
+    points,
+    st.sampled_from(["reverse", "forward"]),
+    st.booleans(),
+    st.sampled_from(["", "q = {}\nθ_1 = q * 2 + x\nθ_1 / (1 + q^2)", "a = {}; b = a; max(a, b) - abs(y)"]),
+)
+def test_streamed_json_is_byte_identical_to_json_dumps(
+    source: str, at: dict[str, float], mode: str, steps: bool, program: str
+) -> None:
+    source = program.format(source) if program else source
+    graph = parse(source)
+    try:
+        ev = evaluate(graph, {n: at.get(n, 0.5) for n in graph.inputs}, mode)
+    except BackpropError:
+        return
+    document = json_stream.EvaluationJSON(ev, None, steps_json(ev) if steps else None)
+    assert streamed(document) == reference(ev, steps)
+
+
+def test_long_programs_across_chunks_and_long_spans(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(json_stream, "CHUNK", 7)
+    source = "+".join(f"sin(x * {i})" for i in range(60))  # spans longer than EXPR_MAX, shortened
+    ev = evaluate(parse(source), {"x": 0.25})
+    assert len(ev.graph) > 3 * 7
+    assert streamed(json_stream.EvaluationJSON(ev)) == reference(ev)
+
+
+def test_the_output_is_written_in_pieces_of_bounded_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Peak memory does not grow with the output's text: no piece holds more than CHUNK nodes
+    (the expression is written as one piece: it is in memory anyway)."""
+    monkeypatch.setattr(json_stream, "CHUNK", 100)
+    ev = evaluate(parse("+".join(["x"] * 5000)), {"x": 2.0})
+    pieces = list(json_stream.EvaluationJSON(ev).parts())
+    assert len(pieces) > 5000 / 100
+    one_node = max(len(json.dumps(node)) for node in evaluation(ev)["nodes"])
+    source = json.dumps(ev.graph.source)
+    assert source in pieces
+    assert max(len(p) for p in pieces if p != source) <= 100 * (one_node + 2)
+
+
+def test_a_non_finite_number_fails_as_json_dumps_would() -> None:
+    ev = evaluate(parse("x * 2"), {"x": 1.0})
+    ev.values[0] = float("nan")
+    with pytest.raises(ValueError, match="Out of range float values are not JSON compliant"):
+        streamed(json_stream.EvaluationJSON(ev))
+
+
+SEED = ("eval", "(x+y)*z", "-x", "-2", "-y", "5", "-z", "-4")
+
+
+def test_fields_selects_top_level_keys_in_their_documented_order() -> None:
+    out = ok(*SEED, "--fields", "gradients, value")
+    assert out.stdout == '{"value": -12.0, "gradients": {"x": -4.0, "y": -4.0, "z": 3.0}}\n'
+    full = json.loads(ok(*SEED, "--json").stdout)
+    assert json.loads(ok(*SEED, "--json", "--fields", "nodes").stdout) == {"nodes": full["nodes"]}
+
+
+def test_fields_with_steps_and_forward_mode() -> None:
+    out = json.loads(ok(*SEED, "--steps", "--mode", "forward", "--fields", "mode,steps,value").stdout)
+    assert list(out) == ["value", "mode", "steps"]
+    assert [s["wrt"] for s in out["steps"]] == ["x", "y", "z"]
+    # A key the evaluation does not have (mode, in reverse mode) is left out, not null.
+    assert json.loads(ok(*SEED, "--fields", "mode,value").stdout) == {"value": -12.0}
+
+
+@pytest.mark.parametrize("fields", ["valu", "", "value,nodez"])
+def test_unknown_fields_are_a_usage_error_in_json(fields: str) -> None:
+    out = run(*SEED, "--fields", fields)
+    assert out.code == 2
+    error = json.loads(out.stdout)["error"]
+    assert error["kind"] == "usage"
+    assert "the fields are: expression, value, inputs, gradients, nodes, mode, steps" in error["message"]
+
+
+def test_fields_do_not_go_with_views_that_have_no_json() -> None:
+    out = run(*SEED, "--circuit", "--fields", "value")
+    assert out.code == 2
+    assert "--circuit has no JSON form" in out.stderr
