@@ -17,9 +17,9 @@ from rich.text import Text
 
 from ..arrays.evaluation import ArrayEvaluation
 from ..formatting import number, one_line
-from .theme import DIM, GRAD, LABEL, VALUE, VERDICT
 from ..ops import OPS
 from ..shapes import words
+from .theme import DIM, GRAD, LABEL, VALUE, VERDICT
 
 SHOWN = 36
 """Arrays with more entries than this are summarised."""
