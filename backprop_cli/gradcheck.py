@@ -47,7 +47,8 @@ class InputCheck:
     step: float
     rel_error: float | None
     verdict: str
-    """``ok``, ``suspicious``, ``wrong``, ``kink`` (the difference straddles a kink) or ``undefined``."""
+    """``ok``, ``suspicious``, ``wrong``, ``kink`` (the difference straddles a kink), ``inconclusive`` (the
+    step's own error explains the disagreement) or ``undefined``."""
     note: str = ""
 
 
@@ -101,7 +102,40 @@ def check_input(
         note = f"{name} is within h of the kink of {where}: the centred difference is not reliable there"
         if verdict != "ok":
             verdict = "kink"
+    elif verdict != "ok":
+        step_note = _step_error(graph, inputs, name, step, analytic, numerical)
+        if step_note:
+            verdict, note = "inconclusive", step_note
     return InputCheck(name, x, analytic, numerical, step, error, verdict, note)
+
+
+def _step_error(
+    graph: Graph, inputs: Mapping[str, float], name: str, step: float, analytic: float, numerical: float
+) -> str:
+    """Why a disagreement may be the difference's own error, not the gradient's: "" if it is not.
+
+    The centred difference's error is estimated by halving h: its truncation error shrinks ~4 times,
+    so |D(h) − D(h/2)| · 4/3 estimates the error of D(h) (Richardson). When the disagreement is
+    within twice that, the step, not the gradient, is to blame.
+    """
+    x = inputs[name]
+    try:
+        up = forward(graph, {**inputs, name: x + step / 2})[-1]
+        down = forward(graph, {**inputs, name: x - step / 2})[-1]
+    except MathError:
+        return ""
+    estimate = abs(numerical - (up - down) / step) * 4 / 3
+    if not estimate or abs(analytic - numerical) > 2 * estimate:
+        return ""
+    if step > default_step(x):
+        return (
+            f"the step is too large: halving h moves the difference by {estimate * 3 / 4:.1e}, as much as "
+            "it disagrees; try a smaller --h (the default is 1e-5 × max(1, |x|))"
+        )
+    return (
+        "the step is too small: rounding error moves the difference as much as it disagrees; "
+        "try a larger --h (the default is 1e-5 × max(1, |x|))"
+    )
 
 
 def written_decimals(text: str) -> int | None:

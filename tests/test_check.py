@@ -232,3 +232,46 @@ def test_forward_mode_latex_compiles_structurally() -> None:
     tex = ok("eval", *SEED, "--mode", "forward", "--latex").stdout
     assert r"\dot{q} &= \dot{x} + \dot{y}" in tex
     assert tex.count("{") == tex.count("}")
+
+
+def test_a_too_large_step_is_inconclusive_not_wrong() -> None:
+    """x^3 at 1 with h = 0.1: the centred difference is 3.01 (its truncation error h² = 0.01), the
+    gradient 3 is right."""
+    result = run("check", "x^3", "-x", "1", "--h", "0.1", "--json")
+    assert result.code == 0, result
+    row = result.json()["checks"][0]
+    assert row["numerical"] == pytest.approx(3.01)
+    assert row["verdict"] == "inconclusive"
+    assert row["note"].startswith("the step is too large")
+    text = run("check", "x^3", "-x", "1", "--h", "0.1").stdout
+    assert "inconclusive: the step is too large" in text
+
+
+def test_a_too_small_step_is_inconclusive_too() -> None:
+    row = run("check", "x^3", "-x", "1", "--h", "1e-13", "--json").json()["checks"][0]
+    assert row["verdict"] == "inconclusive"
+    assert row["note"].startswith("the step is too small")
+
+
+def test_a_gradient_that_disagrees_beyond_the_step_s_error_is_still_wrong() -> None:
+    """A bug in a local derivative is not excused by a large step."""
+    from backprop_cli import gradcheck
+
+    graph = parse("x^3")
+    ev = gradcheck.evaluate(graph, {"x": 1.0})
+    bad = gradcheck.check_input(graph, ev, {"x": 1.0}, "x", 4.0, 0.1)  # the true gradient is 3
+    assert bad.verdict == "wrong"
+    good = gradcheck.check_input(graph, ev, {"x": 1.0}, "x", 3.0, 0.1)
+    assert good.verdict == "inconclusive"
+
+
+def test_check_in_ascii() -> None:
+    result = run("check", *SEED, "--ascii", "--expect", "x=3")
+    assert result.code == 3, result
+    out = result.stdout
+    assert out.isascii()
+    assert "analytic df/dinput" in out
+    assert "h = 1e-5 * max(1, |x|)" in out
+    assert "df/dx = 3 wrong: it is -4" in out
+    undefined = run("check", "sqrt(x)", "-x", "1e-6", "--ascii").stdout
+    assert undefined.isascii()

@@ -27,6 +27,7 @@ from .options import BackpropCommand, debug_option, digits_option, json_option, 
 )
 @wrt_option("Check only these inputs: --wrt x,y.")
 @json_option
+@click.option("--ascii", is_flag=True, help="Plain ASCII symbols (d, *) instead of ∂, ×.")
 @digits_option(10)
 @debug_option
 def command(
@@ -36,6 +37,7 @@ def command(
     expect: tuple[str, ...],
     wrt: tuple[str, ...] | None,
     as_json: bool,
+    ascii: bool,
     digits: int,
 ) -> None:
     """Check the gradients of EXPR numerically, and hand-derived ones with --expect.
@@ -43,7 +45,8 @@ def command(
     For every input: the analytic gradient (reverse mode), the numerical gradient by the centred
     difference (f(x+h) − f(x−h)) / 2h, their relative error |a − n| / max(|a|, |n|) and a verdict: ok
     below 1e-7, suspicious below 1e-4, wrong above; "kink" where x ± h straddles a kink of relu, abs,
-    max or min.
+    max or min; "inconclusive" where the difference's own error (estimated by halving h) explains the
+    disagreement: the step is too large or too small, not the gradient wrong.
 
     \b
     Examples:
@@ -86,7 +89,7 @@ def command(
         from ..output import print_rich
         from ..views.check_view import render
 
-        print_rich(render(ev, checks, expected, h, digits))
+        print_rich(render(ev, checks, expected, h, digits, ascii), ascii=ascii)
     if not ok:
         raise SystemExit(EXIT_CHECK_FAILED)
 

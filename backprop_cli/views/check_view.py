@@ -16,22 +16,37 @@ def _power(x: float) -> str:
     return f"{mantissa}e{int(exponent)}"
 
 
+_TO_ASCII = str.maketrans({"±": "+/-", "×": "*", "∂": "d", "−": "-", "—": "-", "…": "..."})
+
+
 def render(
-    ev: Evaluation, checks: list[InputCheck], expected: list[Expectation], h: float | None, digits: int = 10
+    ev: Evaluation,
+    checks: list[InputCheck],
+    expected: list[Expectation],
+    h: float | None,
+    digits: int = 10,
+    ascii: bool = False,
 ) -> Any:
-    """Value, then one row per input (analytic, numerical, relative error, verdict), then expectations."""
+    """Value, then one row per input (analytic, numerical, relative error, verdict), then expectations.
+
+    ``ascii`` writes d, * and - for ∂, × and — (the printer makes the table's rules ASCII)."""
     from rich import box
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
 
     out = ev.graph.labels[-1]
-    step = f"h = {number(h, digits)}" if h is not None else "h = 1e-5 × max(1, |x|)"
+    d, times, none = ("d", "*", "-") if ascii else ("∂", "×", "—")
+
+    def note(text: str) -> str:  # notes come from the checker in Unicode
+        return text.translate(_TO_ASCII) if ascii else text
+
+    step = f"h = {number(h, digits)}" if h is not None else f"h = 1e-5 {times} max(1, |x|)"
     parts: list[Any] = [
         Text.assemble((out, LABEL), " = ", (number(ev.value, digits), VALUE), f"   (centred differences, {step})")
     ]
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
-    for title in ("input", "value", f"analytic ∂{out}/∂input", "numerical", "relative error"):
+    for title in ("input", "value", f"analytic {d}{out}/{d}input", "numerical", "relative error"):
         table.add_column(title, justify="left" if title == "input" else "right", no_wrap=True)
     table.add_column("verdict")
     for c in checks:
@@ -39,9 +54,9 @@ def render(
             c.name,
             number(c.value, digits),
             Text(number(c.analytic, digits), GRAD),
-            number(c.numerical, digits) if c.numerical is not None else "—",
-            format(c.rel_error, ".1e") if c.rel_error is not None else "—",
-            Text.assemble((c.verdict, VERDICT[c.verdict]), (f": {c.note}" if c.note else "", DIM)),
+            number(c.numerical, digits) if c.numerical is not None else none,
+            format(c.rel_error, ".1e") if c.rel_error is not None else none,
+            Text.assemble((c.verdict, VERDICT[c.verdict]), (f": {note(c.note)}" if c.note else "", DIM)),
         )
     thresholds = (
         f"relative error: ok below {_power(OK_BELOW)}, suspicious below {_power(SUSPICIOUS_BELOW)}, wrong above"
@@ -55,7 +70,7 @@ def render(
                 if e.right
                 else Text.assemble(("wrong", VERDICT["wrong"]), f": it is {number(e.actual, digits)}")
             )
-            grid.add_row(f"∂{out}/∂{e.name} = {e.text}", verdict)
+            grid.add_row(f"{d}{out}/{d}{e.name} = {e.text}", verdict)
         parts += [Text("your gradients:"), grid]
     return Group(*parts)
 

@@ -24,6 +24,7 @@ VERDICT = {
     "right": "green",
     "suspicious": "yellow",
     "kink": "yellow",
+    "inconclusive": "yellow",
     "undefined": "yellow",
     "wrong": "bold red",
 }
