@@ -14,7 +14,7 @@ import click
 from . import __version__
 from .commands.options import SETTINGS, Run, unknown_option
 from .errors import EXIT_INTERNAL, BackpropError, UsageError
-from .output import report
+from .output import forget_warnings, report
 
 HELP_HINT = (
     "-h is not an option of backprop: single-dash words name an expression's inputs (-x 2); for help, use --help"
@@ -60,6 +60,7 @@ class Backprop(click.Group):
     ) -> NoReturn:
         argv = list(sys.argv[1:] if args is None else args)
         run = Run()
+        forget_warnings()
         # One run is short and makes no reference cycles of its own; the cyclic garbage collector
         # would only add ~10% to the time of a large expression (many small objects).
         gc.disable()

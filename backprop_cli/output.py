@@ -31,9 +31,24 @@ def report(err: BackpropError, as_json: bool) -> NoReturn:
     raise SystemExit(err.exit_code)
 
 
+_warnings: list[str] = []
+"""The warnings of this run, for the JSON output's ``warnings`` list."""
+
+
 def warn(messages: Sequence[str]) -> None:
+    """Print warnings on stderr, and keep them for the JSON output."""
     for message in messages:
+        _warnings.append(message)
         click.echo(f"warning: {message}", err=True)
+
+
+def warnings_so_far() -> list[str]:
+    return list(_warnings)
+
+
+def forget_warnings() -> None:
+    """Start a run with no warnings (the tests run many in one process)."""
+    _warnings.clear()
 
 
 def _console(**options: Any) -> Any:

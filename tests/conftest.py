@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -45,10 +47,43 @@ class Run:
         return f"exit {self.code}\n--- stdout\n{self.stdout}\n--- stderr\n{self.stderr}"
 
 
+SCHEMAS = Path(__file__).resolve().parent.parent / "docs" / "schema"
+
+
+@functools.cache
+def _schemas() -> tuple[dict[str, Any], Any]:
+    """Every published schema by file stem, and a registry that resolves their ``$ref``s."""
+    from referencing import Registry, Resource
+
+    schemas = {path.stem: json.loads(path.read_text(encoding="utf-8")) for path in SCHEMAS.glob("*.json")}
+    registry = Registry().with_resources((s["$id"], Resource.from_contents(s)) for s in schemas.values())
+    return schemas, registry
+
+
+def validate_json(command: str, data: Any) -> None:
+    """Check a JSON output against its published schema: docs/schema/<command>.json, or error.json."""
+    from jsonschema import Draft202012Validator
+
+    schemas, registry = _schemas()
+    name = "error" if isinstance(data, dict) and "error" in data else command
+    assert name in schemas, f"no JSON Schema for {command!r}: add docs/schema/{name}.json"
+    Draft202012Validator(schemas[name], registry=registry).validate(data)
+
+
+def _json_requested(args: tuple[str, ...]) -> bool:
+    words = args[: args.index("--")] if "--" in args else args
+    return "--json" in words
+
+
 def run(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Run:
-    """Run ``backprop ARGS`` through click's CliRunner (the real entry point's error handling)."""
+    """Run ``backprop ARGS`` through click's CliRunner (the real entry point's error handling).
+
+    Every JSON it prints is validated against the published schema (docs/schema)."""
     result = CliRunner().invoke(cli, list(args), input=input, env=env, catch_exceptions=False)
-    return Run(result.exit_code, result.stdout, result.stderr)
+    outcome = Run(result.exit_code, result.stdout, result.stderr)
+    if _json_requested(args) and result.stdout.strip():
+        validate_json(args[0], outcome.json())
+    return outcome
 
 
 def ok(*args: str, input: str | None = None) -> Run:

@@ -65,7 +65,7 @@ def test_check_table() -> None:
 
 def test_check_json_schema() -> None:
     data = ok("check", *SEED, "--json").json()
-    assert list(data) == ["expression", "value", "h", "checks", "expectations", "ok"]
+    assert list(data) == ["schema_version", "expression", "value", "h", "checks", "expectations", "ok", "warnings"]
     assert data["h"] is None
     assert list(data["checks"][0]) == [
         "input",
@@ -258,7 +258,7 @@ def test_a_gradient_that_disagrees_beyond_the_step_s_error_is_still_wrong() -> N
     from backprop_cli import gradcheck
 
     graph = parse("x^3")
-    ev = gradcheck.evaluate(graph, {"x": 1.0})
+    ev = evaluate(graph, {"x": 1.0})
     bad = gradcheck.check_input(graph, ev, {"x": 1.0}, "x", 4.0, 0.1)  # the true gradient is 3
     assert bad.verdict == "wrong"
     good = gradcheck.check_input(graph, ev, {"x": 1.0}, "x", 3.0, 0.1)

@@ -54,7 +54,8 @@ def test_json_contract() -> None:
     assert out.endswith("\n")
     assert out.count("\n") == 1  # one object, one line
     data = json.loads(out)
-    assert list(data) == ["expression", "value", "inputs", "gradients", "nodes"]
+    assert list(data) == ["schema_version", "expression", "mode", "value", "inputs", "gradients", "nodes", "warnings"]
+    assert (data["schema_version"], data["mode"], data["warnings"]) == (1, "reverse", [])
     assert data["expression"] == "(x+y)*z"
     assert data["value"] == -12.0
     assert list(data["inputs"].items()) == [("x", -2.0), ("y", 5.0), ("z", -4.0)]
@@ -173,12 +174,14 @@ def test_bad_value_with_json_is_a_json_error_too() -> None:
     result = run("eval", "x", "-x", "abc", "--json")
     assert result.code == 2
     assert result.json() == {
+        "schema_version": 1,
         "error": {
             "kind": "value",
             "message": "the value of x is not a number: 'abc' (a value may be a constant expression such as pi/4 or 1/3, but not use a variable: abc)",
             "line": None,
             "column": None,
-        }
+        },
+        "warnings": [],
     }
 
 
@@ -206,12 +209,14 @@ def test_math_error_exit_1_names_the_subexpression() -> None:
     result = run("eval", "1 + log(x - 3)", "-x", "1", "--json")
     assert result.code == 1
     assert result.json() == {
+        "schema_version": 1,
         "error": {
             "kind": "math",
             "message": "log of a negative number: log(x - 3) where x - 3 = -2",
             "line": 1,
             "column": 5,
-        }
+        },
+        "warnings": [],
     }
     assert result.stderr.splitlines()[1:] == ["  1 + log(x - 3)", "      ^~~~~~~~~~"]
 

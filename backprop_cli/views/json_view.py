@@ -1,12 +1,18 @@
-"""The JSON contract: one strict JSON object, stable keys, full float precision."""
+"""The JSON contract: one strict JSON object, stable keys, full float precision.
+
+Every object printed carries ``schema_version`` first and the run's ``warnings`` last (see
+:func:`dumps`); its shape is published as a JSON Schema in ``docs/schema/<command>.json``.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from ..engine import Evaluation
 from ..errors import BackpropError
+from ..graph import Graph
 
 
 def evaluation(ev: Evaluation) -> dict[str, Any]:
@@ -28,6 +34,7 @@ def evaluation(ev: Evaluation) -> dict[str, Any]:
     ]
     data = {
         "expression": g.source,
+        "mode": "reverse" if ev.tangents is None else "forward",
         "value": ev.value,
         "inputs": {name: ev.values[i] for name, i in g.inputs.items()},
         "gradients": ev.input_grads(),
@@ -36,8 +43,31 @@ def evaluation(ev: Evaluation) -> dict[str, Any]:
     if ev.tangents is not None:
         for i, node in enumerate(nodes):
             node["tangents"] = {name: ev.tangents[name][i] for name in ev.wrt}
-        data["mode"] = "forward"
     return data
+
+
+def circuit(graph: Graph, ev: Evaluation | None) -> dict[str, Any]:
+    """``graph --json``: the nodes, and every wire with the value it carries forward and the gradient
+    it carries back (a fork's wires each carry their own share; see wires.py)."""
+    from ..wires import forks, wires, wires_of
+
+    nodes = [
+        {
+            "id": i,
+            "label": graph.labels[i],
+            "op": graph.ops[i],
+            "expr": graph.expr(i),
+            "inputs": list(graph.args[i]),
+            "value": None if ev is None else ev.values[i],
+            "grad": None if ev is None else ev.grads[i],
+        }
+        for i in range(len(graph))
+    ]
+    edges = [
+        {"from": w.src, "to": w.dst, "position": w.position, "value": w.value, "grad": w.grad}
+        for w in (wires_of(graph) if ev is None else wires(ev))
+    ]
+    return {"expression": graph.source, "nodes": nodes, "wires": edges, "forks": forks(graph)}
 
 
 def error(err: BackpropError) -> dict[str, Any]:
@@ -45,6 +75,18 @@ def error(err: BackpropError) -> dict[str, Any]:
     return {"error": err.to_json()}
 
 
-def dumps(data: dict[str, Any]) -> str:
-    """Strict ASCII JSON (no NaN or Infinity), floats as their shortest round-trip repr."""
-    return json.dumps(data, allow_nan=False)
+SCHEMA_VERSION = 1
+"""Raised when a key is removed or changes meaning; adding a key keeps the version."""
+
+
+def document(body: dict[str, Any], warnings: Sequence[str] = ()) -> dict[str, Any]:
+    """The printed object: ``schema_version`` first, the body, then the ``warnings`` list."""
+    return {"schema_version": SCHEMA_VERSION, **body, "warnings": list(warnings)}
+
+
+def dumps(body: dict[str, Any]) -> str:
+    """One printed JSON object: strict ASCII JSON (no NaN or Infinity), floats as their shortest
+    round-trip repr, with the warnings of this run (which also went to stderr)."""
+    from ..output import warnings_so_far
+
+    return json.dumps(document(body, warnings_so_far()), allow_nan=False)
