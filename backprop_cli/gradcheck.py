@@ -130,11 +130,11 @@ def _step_error(
     if step > default_step(x):
         return (
             f"the step is too large: halving h moves the difference by {estimate * 3 / 4:.1e}, as much as "
-            "it disagrees; try a smaller --h (the default is 1e-5 × max(1, |x|))"
+            "it disagrees; try a smaller step h (the default is 1e-5 × max(1, |x|))"
         )
     return (
         "the step is too small: rounding error moves the difference as much as it disagrees; "
-        "try a larger --h (the default is 1e-5 × max(1, |x|))"
+        "try a larger step h (the default is 1e-5 × max(1, |x|))"
     )
 
 
