@@ -10,9 +10,13 @@ the node's total.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .engine import Evaluation
 from .graph import Graph
+
+if TYPE_CHECKING:
+    from .arrays.evaluation import ArrayEvaluation
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,9 +39,15 @@ def wires_of(graph: Graph) -> list[Wire]:
     return result
 
 
-def wires(ev: Evaluation) -> list[Wire]:
-    """The wires with their values and per-wire gradient contributions (reverse mode)."""
+def wires(ev: Evaluation | ArrayEvaluation) -> list[Wire]:
+    """The wires with their values and per-wire gradient contributions (reverse mode); with arrays on
+    them, each wire's contribution is the vjp of that one use (arrays/engine.py)."""
     from .derivation import backward_steps
+
+    if not isinstance(ev, Evaluation):
+        from .arrays.engine import wires as array_wires
+
+        return array_wires(ev)
 
     contribution = {(c.user, c.position): c.product for step in backward_steps(ev) for c in step.contributions}
     result = []

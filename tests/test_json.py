@@ -149,3 +149,10 @@ def test_errors_are_validated_against_the_error_schema() -> None:
     data["error"]["kind"] = "oops"
     with pytest.raises(jsonschema.ValidationError):
         validate_json("eval", data)
+
+
+def test_graph_json_with_arrays_has_nested_lists() -> None:
+    pytest.importorskip("numpy")
+    data = ok("graph", "sum(x*x)", "-x", "[1, 2]", "--json").json()
+    assert data["nodes"][0]["grad"] == [2.0, 4.0]
+    assert [w["grad"] for w in data["wires"] if w["from"] == 0] == [[1.0, 2.0], [1.0, 2.0]]  # each use's share

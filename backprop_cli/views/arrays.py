@@ -144,6 +144,7 @@ def evaluation(ev: ArrayEvaluation) -> dict[str, Any]:
     ]
     return {
         "expression": g.source,
+        "mode": "reverse",  # arrays have reverse mode only
         "value": _data(ev.value),
         "shape": list(ev.shape(len(g) - 1)),
         "inputs": {name: _data(ev.values[i]) for name, i in g.inputs.items()},

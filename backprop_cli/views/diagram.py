@@ -46,12 +46,7 @@ def _name(graph: Graph, i: int) -> str | None:
 def _drawn(graph: Graph, ev: Evaluation | ArrayEvaluation | None) -> list[tuple[str, str, Wire]]:
     """(from, to, wire) for every wire as drawn: a fork's wire runs into its dot ``jN``, and each
     branch leaves the dot carrying its own contribution."""
-    if ev is not None and not isinstance(ev, Evaluation):
-        from ..arrays.engine import wires as array_wires
-
-        all_wires = array_wires(ev)
-    else:
-        all_wires = wires(ev) if ev is not None else wires_of(graph)
+    all_wires = wires(ev) if ev is not None else wires_of(graph)
     forked = set(forks(graph))
     result = []
     for i in sorted(forked):

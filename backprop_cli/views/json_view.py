@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..engine import Evaluation
 from ..errors import BackpropError
 from ..graph import Graph
+
+if TYPE_CHECKING:
+    from ..arrays.evaluation import ArrayEvaluation
 
 
 def evaluation(ev: Evaluation) -> dict[str, Any]:
@@ -46,7 +49,12 @@ def evaluation(ev: Evaluation) -> dict[str, Any]:
     return data
 
 
-def circuit(graph: Graph, ev: Evaluation | None) -> dict[str, Any]:
+def _plain(x: Any) -> Any:
+    """A float as it is; a NumPy array as nested lists."""
+    return x.tolist() if hasattr(x, "tolist") else x
+
+
+def circuit(graph: Graph, ev: Evaluation | ArrayEvaluation | None) -> dict[str, Any]:
     """``graph --json``: the nodes, and every wire with the value it carries forward and the gradient
     it carries back (a fork's wires each carry their own share; see wires.py)."""
     from ..wires import forks, wires, wires_of
@@ -58,13 +66,13 @@ def circuit(graph: Graph, ev: Evaluation | None) -> dict[str, Any]:
             "op": graph.ops[i],
             "expr": graph.expr(i),
             "inputs": list(graph.args[i]),
-            "value": None if ev is None else ev.values[i],
-            "grad": None if ev is None else ev.grads[i],
+            "value": None if ev is None else _plain(ev.values[i]),
+            "grad": None if ev is None else _plain(ev.grads[i]),
         }
         for i in range(len(graph))
     ]
     edges = [
-        {"from": w.src, "to": w.dst, "position": w.position, "value": w.value, "grad": w.grad}
+        {"from": w.src, "to": w.dst, "position": w.position, "value": _plain(w.value), "grad": _plain(w.grad)}
         for w in (wires_of(graph) if ev is None else wires(ev))
     ]
     return {"expression": graph.source, "nodes": nodes, "wires": edges, "forks": forks(graph)}
