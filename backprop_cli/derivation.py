@@ -40,10 +40,7 @@ class Step:
 def backward_steps(ev: Evaluation) -> list[Step]:
     """Steps for every node that has a gradient, the output first, then in reverse evaluation order."""
     g = ev.graph
-    users: list[list[tuple[int, int]]] = [[] for _ in range(len(g))]
-    for i, args in enumerate(g.args):
-        for k, j in enumerate(args):
-            users[j].append((i, k))
+    users = g.users()
     steps = []
     for i in range(len(g) - 1, -1, -1):
         grad = ev.grads[i]

@@ -12,7 +12,7 @@ from .args import PLAIN_NUMBER
 from .engine import Evaluation, evaluate, forward
 from .errors import InputError, MathError
 from .graph import Graph
-from .ops import OPS
+from .ops import OPS, sign
 
 OK_BELOW = 1e-7
 """A relative error below this is a match."""
@@ -63,10 +63,6 @@ class Expectation:
     right: bool
 
 
-def _sign(x: float) -> float:
-    return 0.0 if x == 0 else math.copysign(1.0, x)
-
-
 def _kinks(graph: Graph, points: Sequence[list[float]]) -> list[int]:
     """Nodes whose kink lies within the points (on it, or changing sides between them)."""
     found = []
@@ -74,7 +70,7 @@ def _kinks(graph: Graph, points: Sequence[list[float]]) -> list[int]:
         kink = OPS[name].kink
         if kink is None:
             continue
-        sides = {_sign(kink(*[p[j] for j in args])) for p in points}
+        sides = {sign(kink(*[p[j] for j in args])) for p in points}
         if len(sides) > 1 or 0.0 in sides:
             found.append(i)
     return found

@@ -76,6 +76,14 @@ class Graph:
         """The output node's id (always the last)."""
         return len(self.ops) - 1
 
+    def users(self) -> list[list[tuple[int, int]]]:
+        """``users()[j]``: every use of node j as an input, as (user node, which of its inputs), in order."""
+        users: list[list[tuple[int, int]]] = [[] for _ in range(len(self.ops))]
+        for i, args in enumerate(self.args):
+            for k, j in enumerate(args):
+                users[j].append((i, k))
+        return users
+
     def expr(self, i: int) -> str:
         """The source text of node ``i``, shortened if long (see :func:`source_text`)."""
         return source_text(self.source, self.spans[i])

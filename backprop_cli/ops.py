@@ -102,7 +102,8 @@ def _log_explain(a: float) -> str:
     return "log of zero" if a == 0 else "log of a negative number"
 
 
-def _sign(a: float) -> float:
+def sign(a: float) -> float:
+    """-1, 0 or 1 (0 for -0.0 too)."""
     return 1.0 if a > 0 else -1.0 if a < 0 else 0.0
 
 
@@ -228,7 +229,7 @@ OPS: dict[str, Op] = {
             kink=lambda a: a,
             numpy="relu",
         ),
-        Op("abs", 1, abs, (lambda a, out: _sign(a),), ("sign(a)",), "|{0}|", kink=lambda a: a, numpy="absolute"),
+        Op("abs", 1, abs, (lambda a, out: sign(a),), ("sign(a)",), "|{0}|", kink=lambda a: a, numpy="absolute"),
         Op(
             "max",
             2,

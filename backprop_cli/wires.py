@@ -59,9 +59,4 @@ def wires(ev: Evaluation | ArrayEvaluation) -> list[Wire]:
 
 def forks(graph: Graph) -> list[int]:
     """Nodes with more than one wire out, in node order (their gradient is a sum)."""
-    uses = [0] * len(graph)
-    uses[graph.output] = 1
-    for args in graph.args:
-        for j in args:
-            uses[j] += 1
-    return [i for i, n in enumerate(uses) if n > 1]
+    return [i for i, users in enumerate(graph.users()) if len(users) + (i == graph.output) > 1]

@@ -79,3 +79,12 @@ def test_unused_and_intermediate_values() -> None:
     assert warnings == ["'w' is not used by the expression; its value is ignored"]
     with pytest.raises(InputError, match="'q' is assigned in the expression, so it is not an input"):
         bind_inputs(parse("q = x * 2; q + 1"), {"x": 1, "q": 2})
+
+
+def test_graph_users_lists_every_use_of_a_node_with_its_position() -> None:
+    g = parse("q = x * x\nf = q + x")
+    node = {label: i for i, label in enumerate(g.labels)}
+    users = g.users()
+    assert users[node["x"]] == [(node["q"], 0), (node["q"], 1), (node["f"], 1)]
+    assert users[node["q"]] == [(node["f"], 0)]
+    assert users[node["f"]] == []

@@ -46,10 +46,7 @@ def render(ev: Evaluation, digits: int = 6, style: Style | None = None, max_rows
     style = style or UNICODE
     refs = Refs(ev, style, digits)
     g = ev.graph
-    users = [0] * len(g)
-    for args in g.args:
-        for j in args:
-            users[j] += 1
+    users = [len(uses) for uses in g.users()]
 
     # A fork's branches each carry their own share of its gradient (see wires.py): each line of a
     # forking node says what its wire carries back, and the shares add up to the node's gradient.
