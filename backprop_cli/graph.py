@@ -84,9 +84,9 @@ class Graph:
                 users[j].append((i, k))
         return users
 
-    def expr(self, i: int) -> str:
+    def expr(self, i: int, ellipsis: str = "…") -> str:
         """The source text of node ``i``, shortened if long (see :func:`source_text`)."""
-        return source_text(self.source, self.spans[i])
+        return source_text(self.source, self.spans[i], ellipsis=ellipsis)
 
     def columns(self) -> dict[str, list[Any]]:
         """Every per-node list by field name."""
@@ -180,13 +180,13 @@ def _labels(names: list[str | None], ops: list[str], taken: set[str]) -> list[st
     return labels
 
 
-def source_text(source: str, span: tuple[int, int], limit: int = EXPR_MAX) -> str:
-    """``source[start:end]``, its middle replaced by `` … `` when longer than ``limit``.
+def source_text(source: str, span: tuple[int, int], limit: int = EXPR_MAX, ellipsis: str = "…") -> str:
+    """``source[start:end]``, its middle replaced by `` … `` (the ``ellipsis``) when longer than ``limit``.
 
     Slices only what it shows: a long sum has as many long spans as terms.
     """
     start, end = span
     if end - start <= limit:
         return source[start:end]
-    half = (limit - 3) // 2
-    return f"{source[start : start + half]} … {source[end - half : end]}"
+    half = (limit - 2 - len(ellipsis)) // 2
+    return f"{source[start : start + half]} {ellipsis} {source[end - half : end]}"

@@ -202,3 +202,14 @@ def test_views_define_no_colour_of_their_own(module: str) -> None:
     assert not re.findall(
         r"\"(?:bold |dim |italic )*(?:green|red|yellow|blue)\b|#(?:[0-9a-fA-F]{3}){1,2}\b|!\d+!black", source
     )
+
+
+@pytest.mark.parametrize("view", [v.flag for v in VIEWS.values() if "ascii" in v.takes])
+@pytest.mark.parametrize("extra", [[], ["--max-rows", "3"], ["--mode", "forward"]])
+def test_every_view_that_takes_ascii_prints_ascii_only(view: str, extra: list[str]) -> None:
+    name = view.removeprefix("--")
+    if any(e.removeprefix("--").replace("-", "_") not in VIEWS[name].takes for e in extra[::2]):
+        pytest.skip(f"{view} does not take {extra[0]}")
+    long = " + ".join(["x*y"] * 30)  # shortened in the middle in the table
+    out = ok("eval", f"2*x*x + 3 + {long}", "-x", "3", "-y", "1", view, "--ascii", *extra).stdout
+    assert out.isascii(), out

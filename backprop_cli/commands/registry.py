@@ -129,22 +129,28 @@ def _flag(field: str) -> str:
 
 
 def _table(ev: "Evaluation", o: ViewOptions) -> Any:
-    from ..views import table
+    from ..views import symbols, table
 
-    return table.render(ev, o.digits, o.max_rows, o.ascii)
+    return table.render(ev, o.digits, o.max_rows, symbols.ASCII if o.ascii else symbols.UNICODE)
 
 
 def _steps(ev: "Evaluation", o: ViewOptions) -> Any:
     from ..views import steps
 
-    return steps.render(ev, o.digits, o.ascii)
+    return steps.render(ev, o.digits, _formula_style(o))
 
 
 def _circuit(ev: "Evaluation", o: ViewOptions) -> Any:
     from ..views import circuit
-    from ..views.notation import ASCII, UNICODE
 
-    return circuit.render(ev, o.digits, ASCII if o.ascii else UNICODE, o.max_rows)
+    return circuit.render(ev, o.digits, _formula_style(o), o.max_rows)
+
+
+def _formula_style(o: ViewOptions) -> Any:
+    """The symbols and formula spellings of --ascii or Unicode, for the views that write formulas."""
+    from ..views import notation
+
+    return notation.ASCII if o.ascii else notation.UNICODE
 
 
 def _evaluation_json(ev: "Evaluation", o: ViewOptions) -> Any:

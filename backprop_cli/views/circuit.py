@@ -70,7 +70,7 @@ def render(ev: Evaluation, digits: int = 6, style: Style | None = None, max_rows
     while stack:
         if max_rows and lines >= max_rows:
             hidden = len(g) - len(drawn)
-            root.add(Text(f"… {hidden:,} more nodes not drawn; --max-rows 0 draws all", DIM))
+            root.add(Text(f"{style.ellipsis} {hidden:,} more nodes not drawn; --max-rows 0 draws all", DIM))
             break
         lines += 1
         parent, j, user, position = stack.pop()

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from ..engine import Evaluation
 from ..formatting import number
 from ..ops import OPS
+from . import symbols
+from .symbols import Symbols
 
 _PLACEHOLDER = re.compile(r"\{(\d|out)\}")
 _OPERAND_NAME = re.compile(r"\b(a|b|out)\b")
@@ -25,16 +27,10 @@ def local_template(text: str) -> str:
 
 
 @dataclass(frozen=True)
-class Style:
+class Style(Symbols):
     """Symbols and translations of one kind of output."""
 
-    name: str
-    partial: str = "∂"
-    times: str = "×"
-    cdot: str = "·"
-    arrow: str = "←"
-    tangent: str = "\u0307"
-    """Marks a tangent in forward mode: a combining dot above (q̇)."""
+    name: str = "unicode"
     replacements: tuple[tuple[str, str], ...] = ()
     """Applied to templates (never to filled-in labels or numbers)."""
     regex_replacements: tuple[tuple[str, str], ...] = field(default=())
@@ -86,21 +82,18 @@ class LatexStyle(Style):
         return rf"\dot{{{self.label(name)}}}"
 
 
-UNICODE = Style("unicode", replacements=((" * ", " × "), ("-", "−")))
+UNICODE = Style(**vars(symbols.UNICODE), name="unicode", replacements=((" * ", " × "), ("-", "−")))
 ASCII = Style(
-    "ascii",
-    partial="d",
-    times="*",
-    cdot="*",
-    arrow="<-",
-    tangent="'",
+    **vars(symbols.ASCII),
+    name="ascii",
     replacements=(("×", "*"), ("−", "-"), ("σ(", "sigmoid("), ("|{0}|", "abs({0})")),
 )
 _LATEX_FUNCTIONS = tuple(
     (f"{name}(", rf"\{name}(") for name in ("exp", "log", "sin", "cos", "tanh", "tan", "max", "min")
 )
 LATEX = LatexStyle(
-    "latex",
+    name="latex",
+    ascii=True,
     partial=r"\partial",
     times=r"\times",
     cdot=r"\cdot",

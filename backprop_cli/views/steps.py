@@ -18,7 +18,7 @@ from ..engine import Evaluation
 from ..formatting import number
 from ..ops import OPS
 from . import theme
-from .notation import ASCII, LATEX, UNICODE, Refs, Style
+from .notation import LATEX, UNICODE, Refs, Style
 
 Piece = tuple[str, str]
 Line = list[Piece]
@@ -130,16 +130,12 @@ def derivation_lines(ev: Evaluation, refs: Refs) -> tuple[list[Line], list[Line]
     return forward_lines(ev, refs), backward_lines(ev, refs, backward_steps(ev))
 
 
-def style_for(ascii: bool) -> Style:
-    return ASCII if ascii else UNICODE
-
-
-def render(ev: Evaluation, digits: int = 6, ascii: bool = False) -> Any:
+def render(ev: Evaluation, digits: int = 6, style: Style = UNICODE) -> Any:
     """The derivation as Rich text: values green, gradients red."""
     from rich.console import Group
     from rich.text import Text
 
-    refs = Refs(ev, style_for(ascii), digits)
+    refs = Refs(ev, style, digits)
     colours = {"value": theme.VALUE, "grad": theme.GRAD, "note": theme.NOTE, "title": theme.TITLE, "": ""}
 
     def text(line: Line) -> Text:

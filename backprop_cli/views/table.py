@@ -9,6 +9,7 @@ from rich.text import Text
 
 from ..engine import Evaluation
 from ..formatting import number, one_line
+from .symbols import UNICODE, Symbols
 from .theme import DIM, GRAD, LABEL, VALUE
 
 
@@ -27,10 +28,10 @@ def _rows(n: int, max_rows: int) -> tuple[range, range]:
     return range(head), range(n - (max_rows - head), n)
 
 
-def render(ev: Evaluation, digits: int = 6, max_rows: int = 200, ascii: bool = False) -> RenderableType:
+def render(ev: Evaluation, digits: int = 6, max_rows: int = 200, style: Symbols = UNICODE) -> RenderableType:
     """Header, node table and input gradients as one Rich renderable."""
     g = ev.graph
-    d, dots, dash = ("d", ":", "-") if ascii else ("∂", "⋮", "—")
+    d, dots, dash = style.partial, style.vdots, style.dash
     out = g.labels[-1]
     header = Text.assemble((out, LABEL), " = ", (number(ev.value, digits), VALUE))
 
@@ -49,7 +50,7 @@ def render(ev: Evaluation, digits: int = 6, max_rows: int = 200, ascii: bool = F
             (
                 g.labels[i],
                 g.ops[i],
-                one_line(g.expr(i)),
+                one_line(g.expr(i, style.ellipsis)),
                 number(ev.values[i], digits),
                 *(number(t[i], digits) if g.needs_grad[i] else dash for t in derivatives.values()),
                 _local(ev, i, digits, d),
@@ -61,7 +62,7 @@ def render(ev: Evaluation, digits: int = 6, max_rows: int = 200, ascii: bool = F
     def width(k: int, at_most: int = 1_000) -> int:
         return min(at_most, max(len(row[k]) for row in rows))
 
-    table = Table(box=box.ASCII2 if ascii else box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    table = Table(box=box.ASCII2 if style.ascii else box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     table.add_column("node", no_wrap=True, min_width=width(0))
     table.add_column("op", no_wrap=True, min_width=width(1))
     table.add_column("expr", overflow="fold", min_width=width(2, 10))
