@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Large programs (issue 11): this checkout against a baseline commit, side by side in one run.
+#
+#   bash bench/large.sh [BASE_COMMIT] [RUNS]     # default: b567a54 (main before issue 11), 5 runs
+#
+# Both are installed non-editably into fresh venvs; hyperfine alternates them on the same inputs, so a
+# noisy neighbour slows both alike: read the ratio column, and the range. Peak memory comes from
+# /usr/bin/time (memory is not noisy). Every run parses (BACKPROP_NO_CACHE=1; programs over 64 KiB are
+# never cached anyway). Set BIG=0 to skip the 1,000,000-term sum (about a minute).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+base=${1:-b567a54}
+runs=${2:-5}
+out="$here/results"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$out" "$work/base-src"
+
+git -C "$root" archive "$base" | tar -x -C "$work/base-src"
+for name in new base; do
+  python3 -m venv "$work/$name"
+done
+"$work/new/bin/pip" install -q "$root"
+"$work/base/bin/pip" install -q "$work/base-src"
+cd "$work"
+export BACKPROP_NO_CACHE=1
+
+py="$work/new/bin/python"
+"$py" - "$work" <<'PY'
+import sys
+d = sys.argv[1]
+open(f"{d}/sum100k.bp", "w").write("+".join(["x"] * 100_000))
+open(f"{d}/sum1m.bp", "w").write("+".join(["x"] * 1_000_000))
+open(f"{d}/sin100k.bp", "w").write("sin(" * 100_000 + "x" + ")" * 100_000)
+lines = ["t0 = x"] + [f"t{i} = t{i - 1} * 1.0001 + x" for i in range(1, 50_000)]
+open(f"{d}/st50k.bp", "w").write("\n".join(lines))
+PY
+
+programs=(sum100k sin100k st50k)
+[ "${BIG:-1}" = 1 ] && programs+=(sum1m)
+echo "== whole process, eval --json > /dev/null (hyperfine, $runs runs each, alternating)"
+args=()
+for p in "${programs[@]}"; do
+  for name in base new; do
+    args+=(-n "$name $p" "$work/$name/bin/backprop eval --file $work/$p.bp -x 0.5 --json")
+  done
+done
+hyperfine -N --warmup 1 --runs "$runs" --export-json "$out/large.json" "${args[@]}" >/dev/null
+
+echo "== peak memory (/usr/bin/time, one run each)"
+for p in "${programs[@]}"; do
+  for name in base new; do
+    /usr/bin/time -f "%M" -o "$work/mem-$name-$p" "$work/$name/bin/backprop" eval --file "$work/$p.bp" -x 0.5 --json >/dev/null
+  done
+done
+echo "== --fields gradients (new only), 1 run"
+for p in "${programs[@]}"; do
+  /usr/bin/time -f "  $p --fields gradients: %e s, peak %M KB" \
+    "$work/new/bin/backprop" eval --file "$work/$p.bp" -x 0.5 --fields gradients >/dev/null
+done
+
+"$py" - "$out/large.json" "$work" "${programs[@]}" <<'PY'
+import json, sys
+results = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
+work = sys.argv[2]
+print(f"\n  {'program':10} {'base median [range]':>26} {'new median [range]':>26} {'new/base':>9} {'peak MB base -> new':>22}")
+for p in sys.argv[3:]:
+    b, n = results[f"base {p}"], results[f"new {p}"]
+    mem = [int(open(f"{work}/mem-{k}-{p}").read()) / 1024 for k in ("base", "new")]
+    fmt = lambda r: f"{r['median']:6.2f} s [{min(r['times']):.2f}-{max(r['times']):.2f}]"
+    print(f"  {p:10} {fmt(b):>26} {fmt(n):>26} {n['median'] / b['median']:9.2f} {mem[0]:9.0f} -> {mem[1]:5.0f}")
+PY
