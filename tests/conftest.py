@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,19 +61,37 @@ def _schemas() -> tuple[dict[str, Any], Any]:
     return schemas, registry
 
 
-def validate_json(command: str, data: Any) -> None:
-    """Check a JSON output against its published schema: docs/schema/<command>.json, or error.json."""
+def validate_json(command: str, data: Any, fields: Sequence[str] | None = None) -> None:
+    """Check a JSON output against its published schema: docs/schema/<command>.json, or error.json.
+
+    With ``--fields``, the keys required are the envelope's and the fields asked for (those the
+    evaluation has: ``steps`` only with --steps)."""
     from jsonschema import Draft202012Validator
 
     schemas, registry = _schemas()
     name = "error" if isinstance(data, dict) and "error" in data else command
     assert name in schemas, f"no JSON Schema for {command!r}: add docs/schema/{name}.json"
-    Draft202012Validator(schemas[name], registry=registry).validate(data)
+    schema = schemas[name]
+    if fields is not None and name != "error":
+        keep = {"schema_version", "warnings", *fields} - ({"steps"} if "steps" not in data else set())
+        branches = [{**b, "required": [k for k in b["required"] if k in keep]} for b in schema["anyOf"]]
+        schema = {**schema, "anyOf": branches}
+    Draft202012Validator(schema, registry=registry).validate(data)
+
+
+def _words(args: tuple[str, ...]) -> tuple[str, ...]:
+    return args[: args.index("--")] if "--" in args else args
 
 
 def _json_requested(args: tuple[str, ...]) -> bool:
-    words = args[: args.index("--")] if "--" in args else args
-    return "--json" in words
+    return "--json" in _words(args) or "--fields" in _words(args)
+
+
+def _fields(args: tuple[str, ...]) -> list[str] | None:
+    words = _words(args)
+    if "--fields" not in words or words.index("--fields") + 1 >= len(words):
+        return None
+    return [f.strip() for f in words[words.index("--fields") + 1].split(",")]
 
 
 def run(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Run:
@@ -82,7 +101,7 @@ def run(*args: str, input: str | None = None, env: dict[str, str] | None = None)
     result = CliRunner().invoke(cli, list(args), input=input, env=env, catch_exceptions=False)
     outcome = Run(result.exit_code, result.stdout, result.stderr)
     if _json_requested(args) and result.stdout.strip():
-        validate_json(args[0], outcome.json())
+        validate_json(args[0], outcome.json(), _fields(args))
     return outcome
 
 

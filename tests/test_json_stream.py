@@ -84,17 +84,29 @@ SEED = ("eval", "(x+y)*z", "-x", "-2", "-y", "5", "-z", "-4")
 
 def test_fields_selects_top_level_keys_in_their_documented_order() -> None:
     out = ok(*SEED, "--fields", "gradients, value")
-    assert out.stdout == '{"value": -12.0, "gradients": {"x": -4.0, "y": -4.0, "z": 3.0}}\n'
+    expected = '{"schema_version": 1, "value": -12.0, "gradients": {"x": -4.0, "y": -4.0, "z": 3.0}, "warnings": []}\n'
+    assert out.stdout == expected
     full = json.loads(ok(*SEED, "--json").stdout)
-    assert json.loads(ok(*SEED, "--json", "--fields", "nodes").stdout) == {"nodes": full["nodes"]}
+    nodes = json.loads(ok(*SEED, "--json", "--fields", "nodes").stdout)
+    assert nodes == {"schema_version": 1, "nodes": full["nodes"], "warnings": []}
 
 
 def test_fields_with_steps_and_forward_mode() -> None:
-    out = json.loads(ok(*SEED, "--steps", "--mode", "forward", "--fields", "mode,steps,value").stdout)
-    assert list(out) == ["value", "mode", "steps"]
+    out = json.loads(ok(*SEED, "--steps", "--mode", "forward", "--fields", "steps,value,mode").stdout)
+    assert list(out) == ["schema_version", "mode", "value", "steps", "warnings"]
+    assert out["mode"] == "forward"
     assert [s["wrt"] for s in out["steps"]] == ["x", "y", "z"]
-    # A key the evaluation does not have (mode, in reverse mode) is left out, not null.
-    assert json.loads(ok(*SEED, "--fields", "mode,value").stdout) == {"value": -12.0}
+    # A key the evaluation does not have (steps, without --steps) is left out, not null.
+    assert list(json.loads(ok(*SEED, "--fields", "steps,value").stdout)) == ["schema_version", "value", "warnings"]
+
+
+def test_fields_keep_the_warnings() -> None:
+    out = run("eval", "a = y; x * 2", "-x", "1", "--fields", "value")
+    assert json.loads(out.stdout) == {
+        "schema_version": 1,
+        "value": 2.0,
+        "warnings": ["'a' is assigned but not used by the output (the last statement)"],
+    }
 
 
 @pytest.mark.parametrize("fields", ["valu", "", "value,nodez"])
@@ -103,7 +115,7 @@ def test_unknown_fields_are_a_usage_error_in_json(fields: str) -> None:
     assert out.code == 2
     error = json.loads(out.stdout)["error"]
     assert error["kind"] == "usage"
-    assert "the fields are: expression, value, inputs, gradients, nodes, mode, steps" in error["message"]
+    assert "the fields are: expression, mode, value, inputs, gradients, nodes, steps" in error["message"]
 
 
 def test_fields_do_not_go_with_views_that_have_no_json() -> None:

@@ -1,8 +1,9 @@
 """The evaluation's JSON, written as it is produced: a million nodes never become one string.
 
-The bytes are those of ``json.dumps(json_view.evaluation(ev))`` (``tests/test_json_stream.py``
-compares them on random programs): the same keys in the same order, floats as their shortest
-round-trip ``repr``, ASCII only. ``--fields`` keeps only some top-level keys (see docs/json.md).
+The bytes are those of ``json_view.dumps(json_view.evaluation(ev))`` (``tests/test_json_stream.py``
+compares them on random programs): the same keys in the same order (``schema_version`` first,
+``warnings`` last), floats as their shortest round-trip ``repr``, ASCII only. ``--fields`` keeps only
+some of the body's keys; the envelope (``schema_version``, ``warnings``) is always there.
 Each node is one f-string rather than a dict handed to an encoder: about 2× faster than building
 the dicts, and faster than orjson or msgspec on dicts, whose output also differs (no spaces).
 """
@@ -19,9 +20,11 @@ from typing import Any
 from ..engine import Evaluation
 from ..errors import UsageError
 from ..graph import EXPR_MAX
+from ..output import warnings_so_far
+from .json_view import SCHEMA_VERSION
 
-FIELDS = ("expression", "value", "inputs", "gradients", "nodes", "mode", "steps")
-"""The top-level keys, in their order; ``mode`` is only in forward mode, ``steps`` only with --steps."""
+FIELDS = ("expression", "mode", "value", "inputs", "gradients", "nodes", "steps")
+"""The body's keys, in their order (as ``json_view.evaluation`` gives them); ``steps`` only with --steps."""
 
 CHUNK = 4096
 """Nodes encoded per write."""
@@ -52,25 +55,24 @@ class EvaluationJSON:
         _check_finite(ev)
         small: dict[str, Callable[[], Any]] = {
             "expression": lambda: g.source,
+            "mode": lambda: "reverse" if ev.tangents is None else "forward",
             "value": lambda: ev.value,
             "inputs": lambda: {name: ev.values[i] for name, i in g.inputs.items()},
             "gradients": ev.input_grads,
         }
-        if ev.tangents is not None:
-            small["mode"] = lambda: "forward"
         if self.steps is not None:
             small["steps"] = lambda: self.steps
-        first = True
+        yield f'{{"schema_version": {SCHEMA_VERSION}'
         for name in self.fields:
             if name != "nodes" and name not in small:
                 continue
-            yield ("{" if first else ", ") + f'"{name}": '
-            first = False
+            yield f', "{name}": '
             if name == "nodes":
                 yield from _nodes(ev)
             else:
                 yield json.dumps(small[name](), allow_nan=False)
-        yield "{}" if first else "}"
+        # Last, so that warnings given while writing would be in it too.
+        yield f', "warnings": {json.dumps(warnings_so_far())}}}'
 
 
 def write(document: EvaluationJSON, out: Callable[[str], object]) -> None:
