@@ -218,3 +218,28 @@ def test_every_view_that_takes_ascii_prints_ascii_only(view: str, extra: list[st
     long = " + ".join(["x*y"] * 30)  # shortened in the middle in the table
     out = ok("eval", f"2*x*x + 3 + {long}", "-x", "3", "-y", "1", view, "--ascii", *extra).stdout
     assert out.isascii(), out
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--json", "--digits", "3"], "--digits and --json do not go together: JSON has no use for --digits"),
+        (["--json", "--ascii"], "--ascii and --json do not go together: JSON has no use for --ascii"),
+    ],
+)
+def test_check_refuses_what_its_json_has_no_use_for(options: list[str], message: str) -> None:
+    result = run("check", *SEED, *options)
+    assert result.code == 2, result
+    assert result.stderr == f"error: {message}\n"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["check", "relu(x) * y", "-x", "1e-7", "-y", "2", "--ascii"],  # a kink note
+        ["eval", "sum(x*x) + 0*" + "+".join(["y"] * 40), "-x", "[1,2,3,4]", "-y", "1", "--ascii", "--max-rows", "2"],
+    ],
+)
+def test_check_and_array_tables_in_ascii_are_ascii_only(args: list[str]) -> None:
+    out = ok(*args).stdout
+    assert out.isascii(), out

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from ..graph import Graph
 
 from .options import BackpropCommand, debug_option, digits_option, json_option, source_arguments, wrt_option
+from .registry import OPTIONS, refuse_given
 
 
 @click.command("check", cls=BackpropCommand)
@@ -27,10 +28,13 @@ from .options import BackpropCommand, debug_option, digits_option, json_option, 
 )
 @wrt_option("Check only these inputs: --wrt x,y.")
 @json_option
-@click.option("--ascii", is_flag=True, help="Plain ASCII symbols (d, *) instead of ∂, ×.")
+@OPTIONS["ascii"]
 @digits_option(10)
 @debug_option
+@click.pass_context
 def command(
+    ctx: click.Context,
+    /,
     words: tuple[str, ...],
     file: str | None,
     h: float | None,
@@ -62,6 +66,8 @@ def command(
     from ..gradcheck import ExpectationError, check, passed
     from .loading import bind, check_wrt, load_graph
 
+    if as_json:
+        refuse_given(ctx, ["ascii", "digits"], "--json", "JSON")
     if h is not None and not (math.isfinite(h) and h > 0):
         raise UsageError(f"--h must be a positive number, not {h!r}")
     source, values = invocation(words, file)
@@ -88,8 +94,9 @@ def command(
     else:
         from ..output import print_rich
         from ..views.check_view import render
+        from ..views.symbols import ASCII, UNICODE
 
-        print_rich(render(ev, checks, expected, h, digits, ascii), ascii=ascii)
+        print_rich(render(ev, checks, expected, h, digits, ASCII if ascii else UNICODE), ascii=ascii)
     if not ok:
         raise SystemExit(EXIT_CHECK_FAILED)
 

@@ -7,7 +7,7 @@ data: :func:`view_options_from` checks a command line against it once, and ``--h
 """
 
 # No `from __future__ import annotations`: NamedTuple would compile every annotation string at start-up.
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 import click
@@ -129,9 +129,16 @@ def _flag(field: str) -> str:
 
 
 def _table(ev: "Evaluation", o: ViewOptions) -> Any:
-    from ..views import symbols, table
+    from ..views import table
 
-    return table.render(ev, o.digits, o.max_rows, symbols.ASCII if o.ascii else symbols.UNICODE)
+    return table.render(ev, o.digits, o.max_rows, _symbols(o))
+
+
+def _symbols(o: ViewOptions) -> Any:
+    """The symbols of --ascii or Unicode, for the views that write no formulas."""
+    from ..views import symbols
+
+    return symbols.ASCII if o.ascii else symbols.UNICODE
 
 
 def _steps(ev: "Evaluation", o: ViewOptions) -> Any:
@@ -175,7 +182,7 @@ def _steps_latex(ev: "Evaluation", o: ViewOptions) -> Any:
 def _array_table(ev: "ArrayEvaluation", o: ViewOptions) -> Any:
     from ..views import arrays
 
-    return arrays.render(ev, o.digits, o.max_rows, o.ascii)
+    return arrays.render(ev, o.digits, o.max_rows, _symbols(o))
 
 
 def _array_json(ev: "ArrayEvaluation", o: ViewOptions) -> Any:
@@ -282,6 +289,14 @@ def view_options(command: F) -> F:
     return command
 
 
+def refuse_given(ctx: click.Context, fields: Iterable[str], flag: str, title: str) -> None:
+    """A usage error if any of the options ``fields`` was given on the command line: ``flag`` (called
+    ``title`` in words) has no use for it."""
+    for name in sorted(fields):
+        if ctx.get_parameter_source(name) not in (None, click.core.ParameterSource.DEFAULT):
+            raise UsageError(f"{_flag(name)} and {flag} do not go together: {title} has no use for {_flag(name)}")
+
+
 def view_options_from(ctx: click.Context, default_view: str) -> ViewOptions:
     """The ViewOptions of a command line, or a usage error naming the two options that do not go together.
 
@@ -308,15 +323,9 @@ def view_options_from(ctx: click.Context, default_view: str) -> ViewOptions:
         view = VIEWS[default_view]
         if output.name not in view.renders:
             view = next(v for v in VIEWS.values() if output.name in v.renders)
-    given = {
-        name for name in OPTIONS if ctx.get_parameter_source(name) not in (None, click.core.ParameterSource.DEFAULT)
-    }
-    for name in sorted(given - output.takes):
-        raise UsageError(
-            f"{_flag(name)} and {output.flag} do not go together: {output.title} has no use for {_flag(name)}"
-        )
-    for name in sorted(given - view.takes):
-        raise UsageError(f"{_flag(name)} and {view.flag} do not go together: {view.flag} has no use for {_flag(name)}")
+    if output.flag:
+        refuse_given(ctx, OPTIONS.keys() - output.takes, output.flag, output.title)
+    refuse_given(ctx, OPTIONS.keys() - view.takes, view.flag, view.flag)
     return ViewOptions(view.name, output.name, **{name: params[name] for name in OPTIONS})
 
 

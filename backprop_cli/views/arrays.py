@@ -19,6 +19,7 @@ from ..arrays.evaluation import ArrayEvaluation
 from ..formatting import number, one_line
 from ..ops import OPS
 from ..shapes import words
+from .symbols import UNICODE, Symbols
 from .theme import DIM, GRAD, LABEL, VALUE, VERDICT
 
 SHOWN = 36
@@ -71,13 +72,13 @@ def _rows(n: int, max_rows: int) -> tuple[range, range]:
     return range(head), range(n - (max_rows - head), n)
 
 
-def render(ev: ArrayEvaluation, digits: int = 6, max_rows: int = 200, ascii: bool = False) -> RenderableType:
+def render(ev: ArrayEvaluation, digits: int = 6, max_rows: int = 200, style: Symbols = UNICODE) -> RenderableType:
     """Header, node table (with shapes) and the input gradients."""
     g = ev.graph
-    d, dots, dash = ("d", ":", "-") if ascii else ("∂", "⋮", "—")
+    d, dots, dash = style.partial, style.vdots, style.dash
     out = g.labels[-1]
     header = Text.assemble((out, LABEL), " = ", (array_text(ev.value, digits), VALUE))
-    table = Table(box=box.ASCII2 if ascii else box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    table = Table(box=box.ASCII2 if style.ascii else box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     table.add_column("node", no_wrap=True)
     table.add_column("op", no_wrap=True)
     table.add_column("expr", overflow="fold", min_width=10)
@@ -95,7 +96,7 @@ def render(ev: ArrayEvaluation, digits: int = 6, max_rows: int = 200, ascii: boo
             table.add_row(
                 g.labels[i],
                 g.ops[i],
-                one_line(g.expr(i)),
+                one_line(g.expr(i, style.ellipsis)),
                 words(ev.shape(i)),
                 array_text(ev.values[i], digits),
                 array_text(grad, digits) if grad is not None else dash,

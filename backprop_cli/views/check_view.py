@@ -7,6 +7,7 @@ from typing import Any
 from ..engine import Evaluation
 from ..formatting import number
 from ..gradcheck import OK_BELOW, SUSPICIOUS_BELOW, Expectation, InputCheck
+from .symbols import UNICODE, Symbols
 from .theme import DIM, GRAD, LABEL, VALUE, VERDICT
 
 
@@ -25,21 +26,21 @@ def render(
     expected: list[Expectation],
     h: float | None,
     digits: int = 10,
-    ascii: bool = False,
+    style: Symbols = UNICODE,
 ) -> Any:
     """Value, then one row per input (analytic, numerical, relative error, verdict), then expectations.
 
-    ``ascii`` writes d, * and - for ∂, × and — (the printer makes the table's rules ASCII)."""
+    In ASCII ``style`` the notes are translated too (the printer makes the table's rules ASCII)."""
     from rich import box
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
 
     out = ev.graph.labels[-1]
-    d, times, none = ("d", "*", "-") if ascii else ("∂", "×", "—")
+    d, times, none = style.partial, style.times, style.dash
 
     def note(text: str) -> str:  # notes come from the checker in Unicode
-        return text.translate(_TO_ASCII) if ascii else text
+        return text.translate(_TO_ASCII) if style.ascii else text
 
     step = f"h = {number(h, digits)}" if h is not None else f"h = 1e-5 {times} max(1, |x|)"
     parts: list[Any] = [
