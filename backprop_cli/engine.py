@@ -16,6 +16,7 @@ from .errors import InputError, MathError, MissingValuesError, UnknownInputsErro
 from .formatting import exact
 from .graph import Graph
 from .ops import OPS, OVERFLOW
+from .rules import LOCAL
 
 _ORDINALS = ("first", "second", "third")
 V = TypeVar("V")
@@ -96,7 +97,7 @@ def local_gradients(graph: Graph, values: list[float]) -> list[tuple[float | Non
     result: list[tuple[float | None, ...]] = []
     needs = graph.needs_grad
     for i, (name, args) in enumerate(zip(graph.ops, graph.args)):
-        op = OPS[name]
+        rules = LOCAL.get(name, ())
         xs = [values[j] for j in args]
         row: list[float | None] = []
         for k, j in enumerate(args):
@@ -104,7 +105,7 @@ def local_gradients(graph: Graph, values: list[float]) -> list[tuple[float | Non
                 row.append(None)
                 continue
             try:
-                d = op.local[k](*xs, values[i])
+                d = rules[k](*xs, values[i])
                 ok = math.isfinite(d)
             except (ArithmeticError, ValueError):
                 ok = False

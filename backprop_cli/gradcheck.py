@@ -12,7 +12,8 @@ from .args import PLAIN_NUMBER
 from .engine import Evaluation, evaluate, forward
 from .errors import InputError, MathError
 from .graph import Graph
-from .ops import OPS, sign
+from .functions import sign
+from .ops import OPS
 
 OK_BELOW = 1e-7
 """A relative error below this is a match."""

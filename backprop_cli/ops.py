@@ -1,12 +1,13 @@
-"""The op table: every operation's forward function and local partial derivatives, in one place.
+"""The op table: every operation's forward function, local derivatives and spelling, in one place.
 
-Each entry is data. The engine, forward mode, the views and the tests read it and never branch on an
-op's name, so adding a function is adding one entry here.
+Each entry is data. The engine, forward mode, the views, the printers and the tests read it and never
+branch on an op's name, so adding a function is adding one entry here (and running
+``python -m backprop_cli.rulegen``, which a test asks for when it is needed).
 
-Local derivatives come twice in an entry, as the same rule: a Python function for the numeric passes
-and a formula in the expression language (in the op's inputs ``a``, ``b`` and its output ``out``) for
-the step-by-step view. ``tests/test_ops.py`` evaluates every formula with the engine and checks it
-equals the function, and checks both against central finite differences.
+An op's local derivatives are formulas of the expression language in its inputs ``a``, ``b``, ``c``
+and its output ``out``. They are parsed once, with the project's grammar, into trees
+(``rules.TREES``) and compiled into float functions (``rules.LOCAL``); the numeric passes, the views
+and every printer read those, so formula and number cannot disagree.
 """
 
 from __future__ import annotations
@@ -14,13 +15,32 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from . import shapes
+from .functions import relu, sigmoid, sign, step, where
 from .shapes import Shape
 
 Fn = Callable[..., float]
 
 OVERFLOW = "overflow (the result is too large for a float64)"
+
+# Precedence levels of the language, loosest first. An operand slot of a spelling needs at least a
+# level (see printer.py); a call or a leaf is an atom.
+SUM, PRODUCT, NEG, POW, ATOM = 1, 2, 3, 4, 5
+
+RULE_INPUTS = ("a", "b", "c")
+"""The names of an op's inputs in its rule formulas (its output is ``out``)."""
+
+
+class Spelling(NamedTuple):
+    """How an operator is written: a template with ``$0``, ``$1`` for its operands, its precedence
+    level and its associativity: "left", "right" (powers) or "both" (a product: ``a × (b × c)`` is
+    written ``a × b × c``, which may differ from it in the last bit of a float)."""
+
+    template: str
+    level: int = ATOM
+    assoc: str = "left"
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,24 +48,27 @@ class Op:
     """One operation: how to compute it, differentiate it and write it down."""
 
     name: str
-    """Stable lowercase name, used in JSON."""
+    """Stable lowercase name, used in JSON; a function is called by this name."""
     arity: int
     forward: Fn
     """``forward(*inputs) -> out``."""
-    local: tuple[Fn, ...]
-    """``local[i](*inputs, out) -> ∂out/∂inputs[i]``."""
-    local_text: tuple[str, ...]
-    """The same rules as formulas in ``a``, ``b`` (the inputs) and ``out``."""
-    notation: str
-    """How the op is written, with ``{0}``, ``{1}`` for its inputs (Unicode)."""
+    rules: tuple[str, ...]
+    """``rules[k]`` = ∂out/∂(input k), a formula in ``a``, ``b``, ``c`` and ``out``."""
+    spelling: Spelling | None = None
+    """How the language writes an operator; None for a function, written ``name(a, b)``."""
+    doc: str = ""
+    """What the function is, in a few words (for help and docs)."""
+    aliases: tuple[str, ...] = ()
+    """Other names it can be called by."""
+    callable: bool = False
+    """An operator that can also be called as a function by its name (``pow(x, 2)``)."""
     explain: Callable[..., str] | None = None
     """Why ``forward`` failed for these inputs, when a better word than the generic one exists."""
     gate: str = ""
     """The backward-flow pattern of this gate, for the step-by-step view."""
     kink: Fn | None = None
     """For an op with a kink: a function of the inputs that is zero at the kink and changes sign
-    across it (gradient checking warns when a centred difference straddles it). The ``local_text`` of
-    such an op uses [condition] brackets or sign(), which are not in the expression language."""
+    across it (gradient checking warns when a centred difference straddles it)."""
     vjp: tuple[str, ...] = ()
     """An array op's gradient rules, one per input, as formulas in the upstream gradient ``g``, the
     inputs ``a``, ``b``, the output ``out`` and ``axis`` (autograd's ``defvjp``): the gradient of
@@ -62,27 +85,13 @@ class Op:
     promote: bool = False
     """The rules see vectors as matrices, as NumPy's ``matmul`` does: a row on the left, a column on
     the right; each gradient is reshaped back to its input's shape."""
+    rule_only: bool = False
+    """A function that gradient rules are written with, not callable from an expression."""
 
-
-def _sigmoid(a: float) -> float:
-    # Two branches so that neither exp() can overflow.
-    if a >= 0:
-        return 1.0 / (1.0 + math.exp(-a))
-    z = math.exp(a)
-    return z / (1.0 + z)
-
-
-def _pow_d_base(a: float, b: float, out: float) -> float:
-    if b == 0:
-        return 0.0
-    return b * math.pow(a, b - 1)
-
-
-def _pow_d_exponent(a: float, b: float, out: float) -> float:
-    # PyTorch's convention: 0^b with b >= 0 sends no gradient to b.
-    if a == 0 and b >= 0:
-        return 0.0
-    return out * math.log(a)
+    @property
+    def is_function(self) -> bool:
+        """True when the language calls it by name: ``sin(x)`` (and ``pow(x, 2)``)."""
+        return self.arity > 0 and (self.spelling is None or self.callable) and not self.rule_only
 
 
 def _pow_explain(a: float, b: float) -> str:
@@ -93,18 +102,8 @@ def _pow_explain(a: float, b: float) -> str:
     return OVERFLOW
 
 
-def _tie(x: float, y: float) -> float:
-    """Gradient share of ``x`` in max(x, y): 1 if it wins, 0 if it loses, half at a tie."""
-    return 1.0 if x > y else 0.0 if x < y else 0.5
-
-
 def _log_explain(a: float) -> str:
     return "log of zero" if a == 0 else "log of a negative number"
-
-
-def sign(a: float) -> float:
-    """-1, 0 or 1 (0 for -0.0 too)."""
-    return 1.0 if a > 0 else -1.0 if a < 0 else 0.0
 
 
 def _leaf(*args: float) -> float:
@@ -115,11 +114,9 @@ def _array_only(*args: float) -> float:
     raise TypeError("an array op is evaluated by backprop_cli.arrays")
 
 
-def _array_op(
-    name: str, arity: int, vjp: tuple[str, ...], notation: str, shape: Callable[..., Shape], **more: object
-) -> Op:
+def _array_op(name: str, arity: int, vjp: tuple[str, ...], shape: Callable[..., Shape], **more: object) -> Op:
     """An op that only the array engine evaluates (its forward lives in ``arrays/kernels.py``)."""
-    return Op(name, arity, _array_only, (), (), notation, vjp=vjp, shape=shape, numpy=name, **more)  # type: ignore[arg-type]
+    return Op(name, arity, _array_only, (), vjp=vjp, shape=shape, numpy=name, **more)  # type: ignore[arg-type]
 
 
 def _axis(args: tuple[object, ...]) -> float | None:
@@ -130,34 +127,24 @@ OPS: dict[str, Op] = {
     op.name: op
     for op in [
         # Leaves: their value is given (an input) or written (a literal, pi, e).
-        Op("var", 0, _leaf, (), (), "{label}"),
-        Op("const", 0, _leaf, (), (), "{label}"),
+        Op("var", 0, _leaf, ()),
+        Op("const", 0, _leaf, ()),
         Op(
             "add",
             2,
             lambda a, b: a + b,
-            (lambda a, b, out: 1.0, lambda a, b, out: 1.0),
             ("1", "1"),
-            "{0} + {1}",
+            Spelling("$0 + $1", SUM),
             gate="add gate: passes the upstream gradient to every input unchanged",
             numpy="add",
         ),
-        Op(
-            "sub",
-            2,
-            lambda a, b: a - b,
-            (lambda a, b, out: 1.0, lambda a, b, out: -1.0),
-            ("1", "-1"),
-            "{0} − {1}",
-            numpy="subtract",
-        ),
+        Op("sub", 2, lambda a, b: a - b, ("1", "-1"), Spelling("$0 - $1", SUM), numpy="subtract"),
         Op(
             "mul",
             2,
             lambda a, b: a * b,
-            (lambda a, b, out: b, lambda a, b, out: a),
             ("b", "a"),
-            "{0} × {1}",
+            Spelling("$0 * $1", PRODUCT, "both"),
             gate="multiply gate: each input gets the upstream gradient times the other input's value",
             numpy="multiply",
         ),
@@ -165,78 +152,61 @@ OPS: dict[str, Op] = {
             "div",
             2,
             lambda a, b: a / b,
-            (lambda a, b, out: 1.0 / b, lambda a, b, out: -out / b),
             ("1 / b", "-out / b"),
-            "{0} / {1}",
+            Spelling("$0 / $1", PRODUCT),
             explain=lambda a, b: "division by zero" if b == 0 else OVERFLOW,
             numpy="divide",
         ),
+        # Conventions as PyTorch (and autograd) have them: b = 0 sends no gradient to a, and 0^b sends
+        # none to b; where() keeps both formulas finite there, without a special case in code.
         Op(
             "pow",
             2,
             math.pow,
-            (_pow_d_base, _pow_d_exponent),
-            ("b * a^(b - 1)", "out * log(a)"),
-            "{0}^{1}",
+            ("b * a^where(b, b - 1, 1)", "out * log(where(a, a, 1))"),
+            Spelling("$0^$1", POW, "right"),
+            doc="a to the power b (also written a^b or a**b)",
+            callable=True,
             explain=_pow_explain,
             numpy="power",
         ),
-        Op("neg", 1, lambda a: -a, (lambda a, out: -1.0,), ("-1",), "−{0}", numpy="negative"),
-        # `q = x` names a copy of x, so that q is a node of its own.
-        Op("copy", 1, lambda a: a, (lambda a, out: 1.0,), ("1",), "{0}", numpy="positive"),
-        Op("exp", 1, math.exp, (lambda a, out: out,), ("out",), "exp({0})", numpy="exp"),
-        Op(
-            "log",
-            1,
-            math.log,
-            (lambda a, out: 1.0 / a,),
-            ("1 / a",),
-            "log({0})",
-            explain=_log_explain,
-            numpy="log",
-        ),
+        Op("neg", 1, lambda a: -a, ("-1",), Spelling("-$0", NEG), numpy="negative"),
+        # `q = x` names a copy of x, so that q is a node of its own; it is written as its input.
+        Op("copy", 1, lambda a: a, ("1",), Spelling("$0"), numpy="positive"),
+        Op("exp", 1, math.exp, ("out",), doc="e to the power x", numpy="exp"),
+        Op("log", 1, math.log, ("1 / a",), doc="natural logarithm", aliases=("ln",), explain=_log_explain, numpy="log"),
         Op(
             "sqrt",
             1,
             math.sqrt,
-            (lambda a, out: 0.5 / out,),
             ("1 / (2 * out)",),
-            "sqrt({0})",
+            doc="square root",
             explain=lambda a: "square root of a negative number",
             numpy="sqrt",
         ),
-        Op("sin", 1, math.sin, (lambda a, out: math.cos(a),), ("cos(a)",), "sin({0})", numpy="sin"),
-        Op("cos", 1, math.cos, (lambda a, out: -math.sin(a),), ("-sin(a)",), "cos({0})", numpy="cos"),
-        Op("tan", 1, math.tan, (lambda a, out: 1.0 + out * out,), ("1 + out^2",), "tan({0})", numpy="tan"),
-        Op("tanh", 1, math.tanh, (lambda a, out: 1.0 - out * out,), ("1 - out^2",), "tanh({0})", numpy="tanh"),
-        Op(
-            "sigmoid",
-            1,
-            _sigmoid,
-            (lambda a, out: out * (1.0 - out),),
-            ("out * (1 - out)",),
-            "σ({0})",
-            numpy="sigmoid",
-        ),
+        Op("sin", 1, math.sin, ("cos(a)",), doc="sine (radians)", numpy="sin"),
+        Op("cos", 1, math.cos, ("-sin(a)",), doc="cosine (radians)", numpy="cos"),
+        Op("tan", 1, math.tan, ("1 + out^2",), doc="tangent (radians)", numpy="tan"),
+        Op("tanh", 1, math.tanh, ("1 - out^2",), doc="hyperbolic tangent", numpy="tanh"),
+        Op("sigmoid", 1, sigmoid, ("out * (1 - out)",), doc="logistic sigmoid 1 / (1 + exp(-x))", numpy="sigmoid"),
         Op(
             "relu",
             1,
-            lambda a: a if a > 0 else 0.0,
-            (lambda a, out: 1.0 if a > 0 else 0.0,),
-            ("[a > 0]",),
-            "relu({0})",
+            relu,
+            ("step(a)",),
+            doc="max(x, 0); relu'(0) = 0",
             gate="relu gate: passes the gradient only where its input is positive",
             kink=lambda a: a,
             numpy="relu",
         ),
-        Op("abs", 1, abs, (lambda a, out: sign(a),), ("sign(a)",), "|{0}|", kink=lambda a: a, numpy="absolute"),
+        Op("abs", 1, abs, ("sign(a)",), doc="absolute value; abs'(0) = 0", kink=lambda a: a, numpy="absolute"),
+        # At a tie each input gets half the gradient: (1 + sign(a - b)) / 2 is 1, 0 or 1/2.
         Op(
             "max",
             2,
             max,
-            (lambda a, b, out: _tie(a, b), lambda a, b, out: _tie(b, a)),
-            ("[a > b]", "[b > a]"),
-            "max({0}, {1})",
+            ("(1 + sign(a - b)) / 2", "(1 + sign(b - a)) / 2"),
+            doc="the larger of two values; at a tie each gets half the gradient",
             gate="max gate: routes the upstream gradient to the larger input only",
             kink=lambda a, b: a - b,
             numpy="maximum",
@@ -245,35 +215,50 @@ OPS: dict[str, Op] = {
             "min",
             2,
             min,
-            (lambda a, b, out: _tie(b, a), lambda a, b, out: _tie(a, b)),
-            ("[a < b]", "[b < a]"),
-            "min({0}, {1})",
+            ("(1 + sign(b - a)) / 2", "(1 + sign(a - b)) / 2"),
+            doc="the smaller of two values; at a tie each gets half the gradient",
             gate="min gate: routes the upstream gradient to the smaller input only",
             kink=lambda a, b: a - b,
             numpy="minimum",
+        ),
+        # The kink conventions above are written with these.
+        Op(
+            "step",
+            1,
+            step,
+            ("0",),
+            doc="the unit step: 1 where x > 0, else 0 (step(0) = 0)",
+            kink=lambda a: a,
+            numpy="step",
+        ),
+        Op("sign", 1, sign, ("0",), doc="-1, 0 or 1 (sign(0) = 0)", kink=lambda a: a, numpy="sign"),
+        Op(
+            "where",
+            3,
+            where,
+            ("0", "where(a, 1, 0)", "where(a, 0, 1)"),
+            doc="where(c, x, y): x where c is not 0, else y (both are computed)",
+            kink=lambda c, x, y: c,
+            numpy="where",
         ),
         # Array ops: vectors and matrices (see backprop_cli/arrays).
         _array_op(
             "matmul",
             2,
             ("g @ transpose(b)", "transpose(a) @ g"),
-            "{0} @ {1}",
             lambda a, b: shapes.matmul(shapes.shape_of(a), shapes.shape_of(b)),
+            spelling=Spelling("$0 @ $1", PRODUCT),
+            aliases=("dot",),
             promote=True,
         ),
-        _array_op("transpose", 1, ("transpose(g)",), "{0}ᵀ", lambda a: shapes.transpose(shapes.shape_of(a))),
+        _array_op("transpose", 1, ("transpose(g)",), lambda a: shapes.transpose(shapes.shape_of(a))),
         _array_op(
-            "outer",
-            2,
-            ("g @ b", "transpose(g) @ a"),
-            "outer({0}, {1})",
-            lambda a, b: shapes.outer(shapes.shape_of(a), shapes.shape_of(b)),
+            "outer", 2, ("g @ b", "transpose(g) @ a"), lambda a, b: shapes.outer(shapes.shape_of(a), shapes.shape_of(b))
         ),
         _array_op(
             "sum",
             1,
             ("expand(g, a, axis)",),
-            "sum({0})",
             lambda a, *axis: shapes.reduce(shapes.shape_of(a), _axis(axis)),
             axis=True,
         ),
@@ -281,7 +266,6 @@ OPS: dict[str, Op] = {
             "mean",
             1,
             ("expand(g, a, axis) / count(a, axis)",),
-            "mean({0})",
             lambda a, *axis: shapes.reduce(shapes.shape_of(a), _axis(axis)),
             axis=True,
         ),
@@ -289,8 +273,8 @@ OPS: dict[str, Op] = {
             "amax",
             1,
             ("expand(g, a, axis) * winners(a, out, axis)",),
-            "max({0})",
             lambda a, *axis: shapes.reduce(shapes.array(shapes.shape_of(a), "max"), _axis(axis)),
+            spelling=Spelling("max($0)"),
             axis=True,
             gate="max gate: routes the upstream gradient to the largest entry (shared at a tie)",
         ),
@@ -298,7 +282,6 @@ OPS: dict[str, Op] = {
             "logsumexp",
             1,
             ("expand(g, a, axis) * exp(a - expand(out, a, axis))",),
-            "logsumexp({0})",
             lambda a, *axis: shapes.reduce(shapes.shape_of(a), _axis(axis)),
             axis=True,
         ),
@@ -306,7 +289,6 @@ OPS: dict[str, Op] = {
             "softmax",
             1,
             ("out * (g - expand(sum(g * out, axis), out, axis))",),
-            "softmax({0})",
             lambda a, *axis: shapes.keep(shapes.shape_of(a), _axis(axis)),
             axis=True,
         ),
@@ -314,35 +296,32 @@ OPS: dict[str, Op] = {
             "pick",
             2,
             ("scatter(g, a, b)", ""),
-            "{0}[{1}]",
             lambda a, b: shapes.pick(shapes.shape_of(a), shapes.shape_of(b)),
+            spelling=Spelling("$0[$1]"),
+            callable=True,
         ),
         _array_op(
             "reshape",
             2,
             ("reshape_as(g, a)", ""),
-            "reshape({0}, {1})",
             lambda a, b: shapes.reshape(shapes.shape_of(a), [float(d) for d in b]),
         ),
         # Helpers that gradient rules are written with (not callable from an expression).
-        Op("expand", 2, _array_only, (), (), "expand({0}, {1})", axis=True, numpy="expand"),
-        Op("count", 1, _array_only, (), (), "count({0})", axis=True, numpy="count"),
-        Op("winners", 2, _array_only, (), (), "winners({0}, {1})", axis=True, numpy="winners"),
-        Op("scatter", 3, _array_only, (), (), "scatter({0}, {1}, {2})", numpy="scatter"),
-        Op("reshape_as", 2, _array_only, (), (), "reshape_as({0}, {1})", numpy="reshape_as"),
+        Op("expand", 2, _array_only, (), axis=True, numpy="expand", rule_only=True),
+        Op("count", 1, _array_only, (), axis=True, numpy="count", rule_only=True),
+        Op("winners", 2, _array_only, (), axis=True, numpy="winners", rule_only=True),
+        Op("scatter", 3, _array_only, (), numpy="scatter", rule_only=True),
+        Op("reshape_as", 2, _array_only, (), numpy="reshape_as", rule_only=True),
     ]
 }
 
 FUNCTIONS: dict[str, Op] = {
-    name: OPS[name]
-    for name in (
-        *("exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "abs", "max", "min", "pow"),
-        *("transpose", "outer", "sum", "mean", "logsumexp", "softmax", "pick", "reshape"),
-    )
-} | {"ln": OPS["log"], "dot": OPS["matmul"]}
-"""Functions callable by name in an expression; ``ln`` is an alias of ``log``, ``dot`` of ``@``."""
+    name: op for op in OPS.values() for name in ((op.name,) if op.is_function else ()) + op.aliases
+}
+"""Functions callable by name in an expression, with their aliases (``ln`` is ``log``, ``dot`` is
+``@``); ``max`` with one argument is ``amax`` (see :data:`OVERLOADS`)."""
 
-RULE_FUNCTIONS: dict[str, Op] = {name: OPS[name] for name in ("expand", "count", "winners", "scatter", "reshape_as")}
+RULE_FUNCTIONS: dict[str, Op] = {op.name: op for op in OPS.values() if op.rule_only}
 """Functions of the ``vjp`` rules only, with ``axis`` a name there (bound to the op's axis or None)."""
 
 OVERLOADS: dict[tuple[str, int], Op] = {("max", 1): OPS["amax"]}

@@ -115,7 +115,9 @@ def test_wire_contributions_add_up(name: str) -> None:
 
 def test_circuit_tree_shows_each_branch_s_share() -> None:
     out = ok("demo", "staged", "--circuit").stdout
-    shares = [float(v) for v in re.findall(r"^.*x  .*this branch carries back (\S+)$", out, flags=re.M)]
+    shares = [
+        float(v.replace("−", "-")) for v in re.findall(r"^.*x  .*this branch carries back (\S+)$", out, flags=re.M)
+    ]
     assert sorted(shares) == [-0.0357615, 0.512144, 1.58319]
     assert "x  var  value 3  grad 2.05957  (forks into 3 branches; grad is their sum)" in out
     square = ok("eval", "x*x", "-x", "3", "--circuit").stdout

@@ -1,5 +1,6 @@
-"""Every op in the table: local derivatives against central finite differences, formulas against
-functions, and PyTorch's conventions at the kinks. A new op is tested the day it is added."""
+"""Every op in the table: local derivatives against central finite differences, the generated rule
+functions against their trees, and PyTorch's conventions at the kinks. A new op is tested the day
+it is added."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ import math
 
 import pytest
 
-from backprop_cli.engine import evaluate
-from backprop_cli.ops import FUNCTIONS, OPS, Op
+from backprop_cli.formula import evaluate, float_impl
+from backprop_cli.ops import FUNCTIONS, OPS, RULE_INPUTS, Op
 from backprop_cli.parse import RULES, parse
+from backprop_cli.rule_trees import TREES
+from backprop_cli.rules import LOCAL
 from conftest import ev
 
-OPERATIONS = [op for op in OPS.values() if op.local]
+OPERATIONS = [op for op in OPS.values() if op.rules]
 """The elementwise ops (array ops and their rules' helpers are tested in test_arrays.py)."""
 ARRAY_OPS = [op for op in OPS.values() if op.vjp]
 
@@ -20,6 +23,7 @@ ARRAY_OPS = [op for op in OPS.values() if op.vjp]
 POINTS: dict[int, list[tuple[float, ...]]] = {
     1: [(0.3,), (1.7,), (0.9,), (2.5,)],
     2: [(0.7, 1.3), (2.1, 0.4), (1.5, 2.5), (0.2, 3.0)],
+    3: [(0.7, 1.3, 0.4), (-2.1, 0.4, 1.1), (1.5, 2.5, -0.5), (-0.2, 3.0, 0.1)],
 }
 
 
@@ -33,8 +37,10 @@ def central_difference(op: Op, xs: tuple[float, ...], k: int, h: float = 1e-6) -
 
 @pytest.mark.parametrize("op", OPERATIONS, ids=lambda op: op.name)
 def test_entry_is_complete(op: Op) -> None:
-    assert len(op.local) == op.arity == len(op.local_text)
-    assert all(f"{{{k}}}" in op.notation for k in range(op.arity))
+    assert len(op.rules) == op.arity == len(TREES[op.name]) == len(LOCAL[op.name])
+    allowed = {*RULE_INPUTS[: op.arity], "out"}
+    for tree in TREES[op.name]:
+        assert set(tree.variables()) <= allowed, op.rules
 
 
 @pytest.mark.parametrize("op", OPERATIONS, ids=lambda op: op.name)
@@ -43,38 +49,48 @@ def test_local_gradients_match_central_differences(op: Op, point: int) -> None:
     xs = POINTS[op.arity][point]
     out = op.forward(*xs)
     for k in range(op.arity):
-        analytic = op.local[k](*xs, out)
+        analytic = LOCAL[op.name][k](*xs, out)
         numeric = central_difference(op, xs, k)
         assert analytic == pytest.approx(numeric, rel=1e-6, abs=1e-8), f"∂{op.name}/∂input{k} at {xs}"
 
 
-@pytest.mark.parametrize("op", [op for op in OPERATIONS if op.kink is None], ids=lambda op: op.name)
+@pytest.mark.parametrize("op", OPERATIONS, ids=lambda op: op.name)
 @pytest.mark.parametrize("point", range(4))
-def test_local_formula_says_what_the_function_computes(op: Op, point: int) -> None:
-    """The steps view prints ``local_text``; the passes run ``local``. They must be one rule."""
+def test_compiled_rule_is_its_tree(op: Op, point: int) -> None:
+    """The passes run the generated functions; the views print the trees. They must be one rule."""
     xs = POINTS[op.arity][point]
     out = op.forward(*xs)
-    env = dict(zip("ab", xs), out=out)
+    env = dict(zip(RULE_INPUTS, xs), out=out)
     for k in range(op.arity):
-        formula = parse(op.local_text[k])
-        value = evaluate(formula, {name: env[name] for name in formula.inputs}).value
-        assert value == pytest.approx(op.local[k](*xs, out), rel=1e-12), op.local_text[k]
+        assert evaluate(TREES[op.name][k], env, float_impl()) == LOCAL[op.name][k](*xs, out), op.rules[k]
 
 
 @pytest.mark.parametrize("op", ARRAY_OPS, ids=lambda op: op.name)
 def test_array_entry_is_complete(op: Op) -> None:
     """One gradient rule per input, each parsed by the rule grammar; a shape function."""
     assert len(op.vjp) == op.arity and op.shape is not None and op.numpy
-    assert all(f"{{{k}}}" in op.notation for k in range(op.arity))
     for rule in filter(None, op.vjp):
         assert set(parse(rule, RULES).inputs) <= {"g", "a", "b", "out", "axis"}, rule
 
 
-@pytest.mark.parametrize("name", sorted(name for name, op in FUNCTIONS.items() if op.local))
+@pytest.mark.parametrize("op", [op for op in OPS.values() if op.arity], ids=lambda op: op.name)
+def test_every_op_has_rules_or_is_an_array_op(op: Op) -> None:
+    assert bool(op.rules) != bool(op.vjp or op.rule_only), op.name
+
+
+@pytest.mark.parametrize("name", sorted(name for name, op in FUNCTIONS.items() if op.rules))
 def test_every_function_is_callable_by_name(name: str) -> None:
     op = FUNCTIONS[name]
     args = ", ".join(["1.5"] * op.arity)
     assert ev(f"{name}({args})").value == op.forward(*([1.5] * op.arity))
+
+
+def test_functions_come_from_the_table() -> None:
+    assert all(op is OPS[op.name] for op in FUNCTIONS.values())
+    assert FUNCTIONS["ln"] is OPS["log"]
+    assert FUNCTIONS["dot"] is OPS["matmul"]
+    assert {"step", "sign", "where", "pow", "sin", "sigmoid", "transpose"} <= set(FUNCTIONS)
+    assert not {"add", "neg", "copy", "var", "matmul", "expand", "amax"} & set(FUNCTIONS)
 
 
 def test_kink_conventions_follow_pytorch() -> None:
@@ -84,9 +100,18 @@ def test_kink_conventions_follow_pytorch() -> None:
     assert ev("min(x, y)", x=2, y=2).input_grads() == {"x": 0.5, "y": 0.5}
     assert ev("max(x, y)", x=3, y=2).input_grads() == {"x": 1, "y": 0}
     assert ev("min(x, y)", x=3, y=2).input_grads() == {"x": 0, "y": 1}
-    # a^b with a = 0 and b >= 0: no gradient towards b.
+    # a^b with a = 0 and b >= 0: no gradient towards b; b = 0: none towards a.
     assert ev("a^b", a=0, b=2).input_grads() == {"a": 0, "b": 0}
     assert ev("a^b", a=0, b=0).input_grads() == {"a": 0, "b": 0}
+    assert ev("a^b", a=0, b=1).input_grads() == {"a": 1, "b": 0}
+
+
+def test_the_convention_functions() -> None:
+    assert [ev(f"step({x})").value for x in (-1, 0, 2)] == [0, 0, 1]
+    assert [ev(f"sign({x})").value for x in (-3, 0, 2)] == [-1, 0, 1]
+    assert ev("where(0, 1, 2)").value == 2
+    assert ev("where(-0.5, 1, 2)").value == 1
+    assert ev("where(c, x, y)", c=1, x=2, y=3).input_grads() == {"c": 0, "x": 1, "y": 0}
 
 
 def test_sigmoid_is_stable_far_from_zero() -> None:

@@ -17,7 +17,10 @@ import numpy as np
 from ..errors import MathError, UsageError
 from ..graph import Graph
 from ..ops import OPS, OVERFLOW, Op
+from ..printer import spell
+from ..rules import LOCAL
 from ..shapes import Shape, ShapeError, broadcast, shape_of, words
+from ..styles import UNICODE
 from . import kernels
 from .evaluation import ArrayEvaluation
 from .kernels import KernelError, unbroadcast
@@ -72,7 +75,7 @@ def node_shape(graph: Graph, i: int, xs: Sequence[Array]) -> Shape:
         return op.shape(*xs) if op.shape else broadcast(*[shape_of(x) for x in xs])
     except ShapeError as err:
         names = [graph.expr(j) for j in graph.args[i]]
-        formula = _fill(op.notation, [words(x.shape) for x in xs])
+        formula = spell(op.name, [words(x.shape) for x in xs], UNICODE)
         message = f"{graph.expr(i)}: {formula} — {_fill(str(err), names)}"
         raise MathError(message, graph.source, graph.spans[i]) from None
 
@@ -136,7 +139,7 @@ def run_rule(text: str, env: Mapping[str, Array | None]) -> Array:
 
 def _elementwise_local(op: Op, k: int, xs: Sequence[Array], out: Array) -> Array:
     """∂out/∂(input k) entry by entry, with the table's scalar rule (the same rule as for floats)."""
-    rule = np.frompyfunc(op.local[k], len(xs) + 1, 1)
+    rule = np.frompyfunc(LOCAL[op.name][k], len(xs) + 1, 1)
     with np.errstate(all="ignore"):
         return np.asarray(rule(*xs, out), dtype=np.float64)
 

@@ -57,7 +57,7 @@ def rule_text(ev: ArrayEvaluation, i: int, k: int, d: str) -> str:
     if op.vjp:
         text = op.vjp[k] if "axis" in names else op.vjp[k].replace(", axis", "")
     else:
-        local = op.local_text[k]
+        local = op.rules[k]
         text = "g" if local == "1" else f"g * ({local})" if " " in local else f"g * {local}"
     rhs = _OPERAND.sub(lambda m: names.get(m.group(1), m.group(1)), text)
     if not op.vjp and ev.shape(args[k]) != ev.shape(i):

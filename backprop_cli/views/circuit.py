@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine import Evaluation
-from ..formatting import number
+from ..printer import Style
 from ..wires import wires
-from .notation import Refs, Style
+from .notation import Refs
 from .theme import DIM, GRAD, LABEL, VALUE
 
 
@@ -28,7 +28,7 @@ def _node_text(ev: Evaluation, refs: Refs, i: int, style: Style) -> Any:
     text = Text.assemble((style.label(g.labels[i]), LABEL), what, "  value ", (refs.value(i), VALUE))
     if grad is not None:
         text.append("  grad ")
-        text.append(number(grad, refs.digits), GRAD)
+        text.append(refs.num(grad), GRAD)
     return text
 
 
@@ -41,7 +41,7 @@ def render(ev: Evaluation, digits: int = 6, style: Style | None = None, max_rows
     from rich.text import Text
     from rich.tree import Tree
 
-    from .notation import UNICODE
+    from ..styles import UNICODE
 
     style = style or UNICODE
     refs = Refs(ev, style, digits)
@@ -56,7 +56,7 @@ def render(ev: Evaluation, digits: int = 6, style: Style | None = None, max_rows
         grad = share.get((user, position))
         if users[j] > 1 and grad is not None:
             text.append("  this branch carries back ", DIM)
-            text.append(number(grad, refs.digits), GRAD)
+            text.append(refs.num(grad), GRAD)
         return text
 
     # Pre-order with an explicit stack: the first time a node is reached in the drawing, it is drawn

@@ -9,13 +9,11 @@ the node's gradient, each branch its own contribution (upstream × local), and t
 from __future__ import annotations
 
 import html
-import re
 from typing import TYPE_CHECKING
 
 from ..engine import Evaluation
 from ..formatting import number
 from ..graph import Graph
-from ..ops import OPS
 from ..wires import Wire, forks, wires, wires_of
 from .theme import HTML_GRAD, HTML_INK, HTML_NAME, HTML_PAPER, HTML_VALUE
 
@@ -30,8 +28,10 @@ PNG_DPI = 200
 
 def symbol(op: str) -> str:
     """What a gate shows in its circle: ``+``, ``×``, ``exp``, ``σ``, ``max``; its name otherwise."""
-    text = re.sub(r"[{}\d(), ]", "", OPS[op].notation)
-    return text if text and text != "||" else op
+    from ..printer import symbol as spelled
+    from ..styles import UNICODE
+
+    return spelled(op, UNICODE)
 
 
 def _is_leaf(graph: Graph, i: int) -> bool:

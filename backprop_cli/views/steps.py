@@ -10,25 +10,19 @@ The same lines render as Rich text (Unicode or ASCII) and as a LaTeX ``align*`` 
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from ..derivation import Step, backward_steps
 from ..engine import Evaluation
-from ..formatting import number
-from ..ops import OPS
+from ..formula import Builder, Formula
+from ..ops import OPS, PRODUCT, Spelling
+from ..printer import Style, to_text
+from ..styles import LATEX, UNICODE
 from . import theme
-from .notation import LATEX, UNICODE, Refs, Style
+from .notation import Refs
 
 Piece = tuple[str, str]
 Line = list[Piece]
-
-_NUMBER = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
-
-
-def _is_plain(text: str) -> bool:
-    """True when a local-gradient formula is a number or a single name: no need to evaluate it."""
-    return bool(_NUMBER.match(text.replace("−", "-"))) or text.replace("\\mathit{", "").rstrip("}").isidentifier()
 
 
 def forward_lines(ev: Evaluation, refs: Refs) -> list[Line]:
@@ -51,9 +45,27 @@ def forward_lines(ev: Evaluation, refs: Refs) -> list[Line]:
     return lines
 
 
+def _chain(refs: Refs, terms: list[tuple[float, Formula]], kind: str) -> Line:
+    """``u1 × f1 + u2 × f2 ...``: each upstream number (of ``kind``) times a formula, with precedence."""
+    b = Builder()
+    names: dict[str, str] = {}
+    total = None
+    for n, (upstream, formula) in enumerate(terms):
+        names[f"@{n}"] = refs.num(upstream)
+        term = b.node("mul", b.var(f"@{n}"), b.insert(formula, {}))
+        total = term if total is None else b.node("add", total, term)
+    assert total is not None
+    return [(text, kind if var in names else "") for text, var in refs.pieces(b.build(total), names)]
+
+
+def _number(x: float) -> Formula:
+    b = Builder()
+    return b.build(b.const(x))
+
+
 def backward_lines(ev: Evaluation, refs: Refs, steps: list[Step]) -> list[Line]:
     """``∂f/∂node = Σ ∂f/∂user · ∂user/∂node = ... = grad``, output first."""
-    g, style, digits = ev.graph, refs.style, refs.digits
+    g, style = ev.graph, refs.style
     out = g.labels[-1]
     explained: set[int] = set()
     lines: list[Line] = []
@@ -61,26 +73,19 @@ def backward_lines(ev: Evaluation, refs: Refs, steps: list[Step]) -> list[Line]:
         node = g.labels[step.node]
         head = f"{style.derivative(out, node)} = "
         if not step.contributions:
-            lines.append([(head, ""), (number(step.grad, digits), "grad")])
+            lines.append([(head, ""), (refs.num(step.grad), "grad")])
             continue
         chain = " + ".join(
             f"{style.derivative(out, g.labels[c.user])} {style.cdot} {style.derivative(g.labels[c.user], node)}"
             for c in step.contributions
         )
+        trees = [refs.local_tree(c.user, c.position) for c in step.contributions]
         line: Line = [(head + chain + " = ", "")]
-        formulas = [refs.local_formula(c.user, c.position) for c in step.contributions]
-        for n, (c, formula) in enumerate(zip(step.contributions, formulas)):
-            line += [
-                (" + " if n else "", ""),
-                (number(c.upstream, digits), "grad"),
-                (f" {style.times} {formula}", ""),
-            ]
-        if not all(_is_plain(f) for f in formulas):
+        line += _chain(refs, [(c.upstream, t) for c, t in zip(step.contributions, trees)], "grad")
+        if not all(len(t) == 1 for t in trees):
             line.append((" = ", ""))
-            for n, c in enumerate(step.contributions):
-                line += [(" + " if n else "", ""), (number(c.upstream, digits), "grad")]
-                line.append((f" {style.times} {number(c.local, digits)}", ""))
-        line += [(" = ", ""), (number(step.grad, digits), "grad")]
+            line += _chain(refs, [(c.upstream, _number(c.local)) for c in step.contributions], "grad")
+        line += [(" = ", ""), (refs.num(step.grad), "grad")]
         gates = []
         for c in step.contributions:
             gate = OPS[g.ops[c.user]].gate
@@ -95,8 +100,12 @@ def backward_lines(ev: Evaluation, refs: Refs, steps: list[Step]) -> list[Line]:
 
 def tangent_lines(ev: Evaluation, refs: Refs) -> list[Line]:
     """Forward mode: per input, a header, then ``ṅ = Σ ∂n/∂a · ȧ = ... = tangent`` for every operation."""
-    g, style, digits = ev.graph, refs.style, refs.digits
+    g, style = ev.graph, refs.style
     assert ev.tangents is not None
+    # A local derivative times a tangent is written with a centred dot, as the chain rule is.
+    dotted = Refs(
+        ev, style.extend(style.name, spellings={"mul": Spelling(f"$0 {style.cdot} $1", PRODUCT, "both")}), refs.digits
+    )
     lines: list[Line] = []
     for n, name in enumerate(ev.wrt, 1):
         tangent = ev.tangents[name]
@@ -106,20 +115,31 @@ def tangent_lines(ev: Evaluation, refs: Refs) -> list[Line]:
         for i in range(len(g)):
             if not g.args[i] or not g.needs_grad[i]:
                 continue
-            terms, numbers = [], []
+            b, bn = Builder(), Builder()
+            names: dict[str, str] = {}
+            total = total_n = None
             for k, (j, d) in enumerate(zip(g.args[i], ev.local[i])):
                 if d is None:
                     continue
-                formula = refs.local_formula(i, k)
-                dot = style.dot(g.labels[j])
-                terms.append(dot if formula == "1" else f"{formula} {style.cdot} {dot}")
-                value = number(tangent[j], digits)
-                numbers.append(value if formula == "1" else f"{number(d, digits)} {style.times} {value}")
-            line: Line = [(f"{style.dot(g.labels[i])} = {' + '.join(terms)} = ", "")]
-            if len(numbers) > 1 or numbers[0] != number(tangent[i], digits):
-                line.append((" + ".join(numbers) + " = ", ""))
-            lines.append([*line, (number(tangent[i], digits), "grad")])
-        lines.append([(f"{style.derivative(g.labels[-1], name)} = ", ""), (number(tangent[-1], digits), "grad")])
+                names[f"@{j}"] = style.dot(g.labels[j])
+                names[f"@v{j}"] = refs.num(tangent[j])
+                tree = refs.local_tree(i, k)
+                one = tree.is_constant() and tree.consts[0] == 1
+                dot = b.var(f"@{j}")
+                term = dot if one else b.node("mul", b.insert(tree, {}), dot)
+                value = bn.var(f"@v{j}")
+                term_n = value if one else bn.node("mul", bn.const(d), value)
+                total = term if total is None else b.node("add", total, term)
+                total_n = term_n if total_n is None else bn.node("add", total_n, term_n)
+            assert total is not None and total_n is not None
+            lhs = style.dot(g.labels[i])
+            line: Line = [(f"{lhs} = {to_text(b.build(total), dotted.style, names)} = ", "")]
+            numbers = to_text(bn.build(total_n), style, names, number=refs.num)
+            result = refs.num(tangent[i])
+            if numbers != result:
+                line.append((numbers + " = ", ""))
+            lines.append([*line, (result, "grad")])
+        lines.append([(f"{style.derivative(g.labels[-1], name)} = ", ""), (refs.num(tangent[-1]), "grad")])
     return lines
 
 

@@ -1,0 +1,153 @@
+"""The styles formulas are printed in, each a table of spellings (see ``printer.py``).
+
+ASCII is the tool's own language: what it prints, ``backprop eval`` reads back. Unicode and LaTeX
+are for people; Python, NumPy and JavaScript for code.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+from . import functions
+from .ops import ATOM, NEG, POW, PRODUCT, SUM, Spelling
+from .printer import Style
+
+ASCII = Style("ascii")
+"""The expression language itself (``d``, ``*``, ``-``)."""
+
+UNICODE = ASCII.extend(
+    "unicode",
+    spellings={
+        "sub": Spelling("$0 − $1", SUM),
+        "mul": Spelling("$0 × $1", PRODUCT, "both"),
+        "neg": Spelling("−$0", NEG),
+        "abs": Spelling("|$0|"),
+        "transpose": Spelling("$0ᵀ"),
+    },
+    function_names={"sigmoid": "σ"},
+    minus="−",
+    constants={"pi": "π"},
+    ascii=False,
+    ellipsis="…",
+    vdots="⋮",
+    dash="—",
+    partial="∂",
+    times="×",
+    cdot="·",
+    arrow="←",
+    tangent="\u0307",
+    dot_format="{}\u0307",
+)
+
+_GREEK = {"θ": r"\theta", "α": r"\alpha", "β": r"\beta", "γ": r"\gamma", "δ": r"\delta", "λ": r"\lambda"}
+
+
+def _latex_name(name: str) -> str:
+    name = "".join(_GREEK.get(c, c) for c in name)
+    if len(name) == 1 or name.startswith("\\"):
+        return name
+    return r"\mathit{" + name.replace("_", r"\_") + "}"
+
+
+def _latex_number(text: str) -> str:
+    """``1.5e-05`` -> ``{1.5 \\cdot 10^{-5}}`` (braced, so that TeX and the printer see one atom)."""
+    mantissa, e, exponent = text.partition("e")
+    if not e:
+        return text
+    sign, mantissa = ("-", mantissa[1:]) if mantissa.startswith("-") else ("", mantissa)
+    power = f"10^{{{int(exponent)}}}"
+    return f"{sign}{power}" if mantissa == "1" else f"{sign}{{{mantissa} \\cdot {power}}}"
+
+
+LATEX = ASCII.extend(
+    "latex",
+    spellings={
+        "mul": Spelling(r"$0 \times $1", PRODUCT, "both"),
+        "div": Spelling(r"\frac{$0}{$1}", ATOM),
+        "pow": Spelling("$0^{$1}", POW, "right"),
+        "sqrt": Spelling(r"\sqrt{$0}"),
+        "abs": Spelling(r"\left|$0\right|"),
+    },
+    function_names={
+        name: "\\" + name for name in ("exp", "log", "sin", "cos", "tan", "tanh", "sinh", "cosh", "max", "min")
+    }
+    | {
+        "sigmoid": r"\sigma",
+        "atan": r"\arctan",
+        "asin": r"\arcsin",
+        "acos": r"\arccos",
+        "log2": r"\log_2",
+        "log10": r"\log_{10}",
+    },
+    function_format=r"\operatorname{{{}}}",
+    constants={"pi": r"\pi"},
+    parens=(r"\left(", r"\right)"),
+    variable=_latex_name,
+    number_text=_latex_number,
+    partial=r"\partial",
+    times=r"\times",
+    cdot=r"\cdot",
+    arrow=r"\leftarrow",
+    derivative_format=r"\frac{{{partial} {num}}}{{{partial} {den}}}",
+    dot_format=r"\dot{{{}}}",
+)
+
+# Functions Python's math module lacks, defined by the code that uses them (their source is copied).
+_PY_HELPERS = {
+    f.__name__: inspect.getsource(f)
+    for f in (functions.sigmoid, functions.relu, functions.step, functions.sign, functions.where)
+}
+
+PYTHON = ASCII.extend(
+    "python",
+    spellings={"pow": Spelling("math.pow($0, $1)")},
+    function_names={"abs": "abs", "max": "max", "min": "min", **{name: name for name in _PY_HELPERS}},
+    function_format="math.{}",
+    constants={"pi": "math.pi", "e": "math.e"},
+    number=repr,
+    helpers=_PY_HELPERS,
+)
+"""Python with the math module: ``math.pow`` (not ``**``) so that a negative base to a fractional
+power is an error, as in the engine, and not a complex number."""
+
+NUMPY = ASCII.extend(
+    "numpy",
+    spellings={"pow": Spelling("$0 ** $1", POW, "right")},
+    function_names={
+        "abs": "np.abs",
+        "max": "np.maximum",
+        "min": "np.minimum",
+        "step": "step",
+        "sigmoid": "sigmoid",
+        "relu": "relu",
+        "where": "where",
+    },
+    function_format="np.{}",
+    constants={"pi": "np.pi", "e": "np.e"},
+    number=repr,
+    helpers={
+        "sigmoid": "def sigmoid(x):\n    return np.exp(-np.logaddexp(0.0, -x))\n",
+        "relu": "def relu(x):\n    return np.maximum(x, 0.0)\n",
+        "step": "def step(x):\n    return np.where(x > 0, 1.0, 0.0)\n",
+        "where": "def where(c, x, y):\n    return np.where(c != 0, x, y)\n",
+    },
+)
+"""NumPy on float64 arrays (``np`` is numpy); helpers for what NumPy spells differently."""
+
+JAVASCRIPT = ASCII.extend(
+    "javascript",
+    spellings={"pow": Spelling("Math.pow($0, $1)")},
+    function_names={"sigmoid": "sigmoid", "relu": "relu", "step": "step", "where": "where"},
+    function_format="Math.{}",
+    constants={"pi": "Math.PI", "e": "Math.E"},
+    helpers={
+        "sigmoid": "function sigmoid(x) {\n  if (x >= 0) return 1 / (1 + Math.exp(-x));\n"
+        "  const z = Math.exp(x);\n  return z / (1 + z);\n}\n",
+        "relu": "function relu(x) {\n  return x > 0 ? x : 0;\n}\n",
+        "step": "function step(x) {\n  return x > 0 ? 1 : 0;\n}\n",
+        "where": "function where(c, x, y) {\n  return c !== 0 ? x : y;\n}\n",
+    },
+)
+"""JavaScript with Math (``Math.sign`` is the language's sign)."""
+
+STYLES = {s.name: s for s in (UNICODE, ASCII, LATEX, PYTHON, NUMPY, JAVASCRIPT)}
