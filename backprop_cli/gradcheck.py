@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from .args import PLAIN_NUMBER
 from .engine import Evaluation, evaluate, forward
 from .errors import InputError, MathError
-from .graph import Graph
 from .functions import sign
+from .graph import Graph
 from .ops import OPS
 
 OK_BELOW = 1e-7
