@@ -282,7 +282,7 @@ def _args(value: object, i: int, columns: dict[str, list[Any]]) -> bool:
     return (
         type(value) is tuple
         and op is not None
-        and len(value) == op.arity
+        and (len(value) == op.arity or (op.axis and len(value) == op.arity + 1))  # sum(A, axis=k)
         and all(type(j) is int and 0 <= j < i for j in value)
     )
 
@@ -292,7 +292,19 @@ def _name(value: object, i: int, columns: dict[str, list[Any]]) -> bool:
 
 
 def _const(value: object, i: int, columns: dict[str, list[Any]]) -> bool:
-    return value is None or (type(value) is float and math.isfinite(value) and not columns["args"][i])
+    """None, or on a leaf a finite float or an array literal: nested tuples of finite floats."""
+    if value is None:
+        return True
+    if columns["args"][i]:
+        return False
+    pending = [value]
+    while pending:  # no recursion, however deep the nesting
+        item = pending.pop()
+        if type(item) is tuple and item:
+            pending.extend(item)
+        elif type(item) is not float or not math.isfinite(item):
+            return False
+    return True
 
 
 def _span(value: object, i: int, columns: dict[str, list[Any]]) -> bool:

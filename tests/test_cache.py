@@ -141,6 +141,9 @@ def _malformed() -> Iterator[tuple[str, Any]]:
     yield "escape in a label", changed("labels", ["x", "c1", "f\x1b[31m"])
     yield "escape in a warning", (source, ["all good\x1b[2J"], columns)
     yield "non-finite constant", changed("consts", [None, float("nan"), None])
+    yield "non-finite array constant", changed("consts", [None, ((1.0, 2.0), (3.0, float("inf"))), None])
+    yield "empty array constant", changed("consts", [None, ((),), None])
+    yield "list as array constant", changed("consts", [None, [1.0, 2.0], None])
     yield "int constant", changed("consts", [None, 2, None])
     yield "constant on an operation", changed("consts", [None, 2.0, 3.0])
     yield "span outside the source", changed("spans", [(0, 1), (2, 3), (0, 99)])
@@ -168,7 +171,9 @@ def test_a_signed_but_malformed_entry_is_a_miss(cache_dir: Path, what: str, data
 
 
 def test_validation_accepts_every_real_graph() -> None:
-    for source in ["x*2", "q = x + y\nf = q * z", "sigmoid(w*x + b) + pi", "a = 1; b = x; b^2", "max(x, 3) - -x"]:
+    sources = ["x*2", "q = x + y\nf = q * z", "sigmoid(w*x + b) + pi", "a = 1; b = x; b^2", "max(x, 3) - -x"]
+    sources += ["D = W @ X; f = sum(D)", "sum([[1, 2], [3, 4]] * W)", "softmax(v, axis=0)[y]", "sum(A.T, 1) @ b"]
+    for source in sources:
         data = parse(source).to_data()
         graph = graph_from_data(data, source)
         assert graph is not None and graph.to_data() == data, source
