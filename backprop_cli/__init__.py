@@ -1,3 +1,23 @@
 """backprop: a command-line expression differentiator that shows backpropagation node by node."""
 
+# Built-in modules only, already loaded at start-up: `signal` itself takes ~1 ms to import (enums),
+# long enough for a Ctrl-C to land in it.
+import _signal  # type: ignore[import-not-found]
+import os
+import sys
+
 __version__ = "0.1.0"
+
+EXIT_INTERRUPTED = 130
+
+
+def interrupted(signum: int = _signal.SIGINT, frame: object = None) -> None:
+    """The SIGINT handler of a ``backprop`` run: say so and exit 130 at once (see ``entry.py``)."""
+    os.write(2, b"interrupted\n")
+    os._exit(EXIT_INTERRUPTED)
+
+
+# Run as the `backprop` command (or `python -m backprop_cli`), this package's first lines are the first
+# of backprop's to run: Ctrl-C is handled from here on. Imported as a library, signals are left alone.
+if sys.argv[:1] == ["-m"] or os.path.basename(sys.argv[0] if sys.argv else "") in ("backprop", "backprop.exe"):
+    _signal.signal(_signal.SIGINT, interrupted)

@@ -15,6 +15,7 @@ from . import __version__
 from .commands.options import SETTINGS, Run, unknown_option
 from .errors import EXIT_INTERNAL, BackpropError, UsageError
 from .output import forget_warnings, report
+from .streams import OutputFailed, ReaderGone
 
 HELP_HINT = (
     "-h is not an option of backprop: single-dash words name an expression's inputs (-x 2); for help, use --help"
@@ -76,6 +77,8 @@ class Backprop(click.Group):
         except BrokenPipeError:
             # The reader (head, less) went away: stop quietly, as Unix tools do.
             raise SystemExit(0) from None
+        except (ReaderGone, OutputFailed):
+            raise  # the entry point reports a failed output (entry.py)
         except MemoryError:
             report(BackpropError("out of memory: the expression is too large for this machine"), run.as_json)
         except Exception:

@@ -4,6 +4,7 @@ centred difference (f(x + h) − f(x − h)) / 2h, compared by relative error.
 
 from __future__ import annotations
 
+import decimal
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -83,6 +84,11 @@ def check_input(
     """Check the analytic ∂output/∂name numerically."""
     x = inputs[name]
     step = h if h is not None else default_step(x)
+    if not all(map(math.isfinite, (x + step, x - step, 2 * step))):
+        raise InputError(
+            f"the centred difference overflows: {name} ± h is beyond the largest float64 "
+            f"({name} = {x!r}, h = {step!r}); a smaller step is needed"
+        )
     try:
         up = forward(graph, {**inputs, name: x + step})
         down = forward(graph, {**inputs, name: x - step})
@@ -90,6 +96,9 @@ def check_input(
         note = f"f is not defined at {name} ± h: {err.message}"
         return InputCheck(name, x, analytic, None, step, None, "undefined", note)
     numerical = (up[-1] - down[-1]) / (2 * step)
+    if not math.isfinite(numerical):
+        note = f"f(x + h) − f(x − h) overflows a float64 at {name} ± h"
+        return InputCheck(name, x, analytic, None, step, None, "undefined", note)
     error = relative_error(analytic, numerical)
     verdict = "ok" if error < OK_BELOW else "suspicious" if error < SUSPICIOUS_BELOW else "wrong"
     note = ""
@@ -147,13 +156,29 @@ def written_decimals(text: str) -> int | None:
 
 
 def matches(expected: float, text: str, actual: float) -> bool:
-    """Right when equal to ~1e-9, or equal to the true value rounded to the decimals written."""
-    if math.isclose(expected, actual, rel_tol=1e-9, abs_tol=1e-12):
-        return True
+    """Right when equal to ~1e-9, or when the true value rounded to the decimals written is the number
+    written (see :func:`rounds_to`)."""
+    return math.isclose(expected, actual, rel_tol=1e-9, abs_tol=1e-12) or rounds_to(actual, text)
+
+
+def rounds_to(actual: float, text: str) -> bool:
+    """Whether ``actual``, rounded half-up to the decimals written in ``text``, is the number written.
+
+    In decimal arithmetic, from the shortest decimal that is ``actual`` (what the tool shows at full
+    precision): at 0.25, ``0.3`` is right and ``0.2`` wrong, as taught (Python's ``round`` on binary
+    floats rounds half to even, and 0.15 is below 0.15 in binary). Halves round away from zero, the
+    same on both sides. A number written without decimals (``1``, ``1.``, ``2e3``) is never rounded.
+    """
     decimals = written_decimals(text)
     if decimals is None:
         return False
-    return round(actual, decimals) == round(expected, decimals)
+    with decimal.localcontext(decimal.Context(prec=1000, Emax=10_000, Emin=-10_000)):
+        try:
+            written = decimal.Decimal(text.strip())
+            shown = decimal.Decimal(repr(actual)).quantize(decimal.Decimal(1).scaleb(-decimals), decimal.ROUND_HALF_UP)
+        except (decimal.InvalidOperation, ValueError):
+            return False
+    return shown == written
 
 
 class ExpectationError(InputError):

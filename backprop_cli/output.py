@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -11,23 +13,30 @@ from typing import Any, NoReturn
 import click
 
 from .errors import BackpropError, FileError
+from .streams import ReaderGone
 from .views.theme import DIM
 
 PIPE_WIDTH = 100_000
 
 
 def report(err: BackpropError, as_json: bool) -> NoReturn:
-    """Print an error for people on stderr (and for scripts on stdout with --json), then exit."""
-    if as_json:
-        from .views.json_view import dumps, error
+    """Print an error for people on stderr (and for scripts on stdout with --json), then exit.
 
-        click.echo(dumps(error(err)))
+    People's message first: if the JSON cannot be written, the error has still been told. A
+    reader that went away does not change the exit code (the error's).
+    """
     pos = err.position
     where = f" (line {pos[0]}, column {pos[1]})" if pos else ""
     click.echo(f"error: {err.message}{where}", err=True)
     excerpt = err.excerpt()
     if excerpt:
         click.echo(excerpt, err=True)
+    if as_json:
+        from .views.json_view import dumps, error
+
+        with contextlib.suppress(ReaderGone):
+            click.echo(dumps(error(err)))
+            sys.stdout.flush()
     raise SystemExit(err.exit_code)
 
 
@@ -103,11 +112,14 @@ def keys() -> Iterator[Callable[[], str]]:
         key = os.read(fd, 1).decode("utf-8", "replace")
         return "q" if key in ("", "\x04") else key
 
+    # Ctrl-C must restore the terminal on its way out: raise KeyboardInterrupt here (see entry.py).
+    handler = signal.signal(signal.SIGINT, signal.default_int_handler)
     termios.tcsetattr(fd, termios.TCSANOW, quiet)
     try:
         yield read
     finally:
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+        signal.signal(signal.SIGINT, handler)
 
 
 def print_paused(console: Any, parts: Sequence[Any]) -> None:

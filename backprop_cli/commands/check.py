@@ -68,6 +68,9 @@ def command(
 
     if as_json:
         refuse_given(ctx, ["ascii", "digits"], "--json", "JSON")
+    from ..streams import unicode_output
+
+    ascii = ascii or not unicode_output()  # an output that cannot encode ∂ (Latin-1, ASCII)
     if h is not None and not (math.isfinite(h) and h > 0):
         raise UsageError(f"--h must be a positive number, not {h!r}")
     source, values = invocation(words, file)

@@ -326,7 +326,11 @@ def view_options_from(ctx: click.Context, default_view: str) -> ViewOptions:
     if output.flag:
         refuse_given(ctx, OPTIONS.keys() - output.takes, output.flag, output.title)
     refuse_given(ctx, OPTIONS.keys() - view.takes, view.flag, view.flag)
-    return ViewOptions(view.name, output.name, **{name: params[name] for name in OPTIONS})
+    options = ViewOptions(view.name, output.name, **{name: params[name] for name in OPTIONS})
+    from ..streams import unicode_output
+
+    # An output that cannot encode ∂ (Latin-1, ASCII) gets the ASCII symbols without being asked.
+    return options if options.ascii or unicode_output() else options._replace(ascii=True)
 
 
 def show(ev: "Evaluation | ArrayEvaluation", options: ViewOptions) -> None:
