@@ -13,7 +13,7 @@ import click
 
 from . import __version__
 from .commands.options import SETTINGS, Run, unknown_option
-from .errors import EXIT_INTERNAL, BackpropError, UsageError
+from .errors import BackpropError, InternalError, UsageError
 from .output import forget_warnings, report
 from .streams import OutputFailed, ReaderGone
 
@@ -80,15 +80,14 @@ class Backprop(click.Group):
         except (ReaderGone, OutputFailed):
             raise  # the entry point reports a failed output (entry.py)
         except MemoryError:
-            report(BackpropError("out of memory: the expression is too large for this machine"), run.as_json)
+            report(UsageError("out of memory: the expression is too large for this machine"), run.as_json)
         except Exception:
             if run.debug:
                 raise
-            click.echo(
-                "internal error: this is a bug in backprop; run again with --debug for the traceback",
-                err=True,
+            report(
+                InternalError("internal error: this is a bug in backprop; run again with --debug for the traceback"),
+                run.as_json,
             )
-            raise SystemExit(EXIT_INTERNAL) from None
         finally:
             gc.enable()
         raise SystemExit(code if isinstance(code, int) else 0)

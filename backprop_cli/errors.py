@@ -13,8 +13,8 @@ EXIT_INTERNAL = 70
 class BackpropError(Exception):
     """An error with a stable ``kind`` for JSON, an exit code and, where known, a source span."""
 
-    kind = "internal"
-    """The JSON ``kind``: each kind is one class, and the class picks the exit code."""
+    kind = ""
+    """The JSON ``kind``: each kind is one subclass, and the class picks the exit code (never raised itself)."""
     exit_code = EXIT_USAGE
 
     def __init__(self, message: str, source: str | None = None, span: tuple[int, int] | None = None) -> None:
@@ -117,6 +117,13 @@ class FileError(BackpropError):
     """A file that cannot be read or written (exit 2)."""
 
     kind = "file"
+
+
+class InternalError(BackpropError):
+    """A bug in backprop itself (exit 70): said in words (and in JSON with --json), never a traceback."""
+
+    kind = "internal"
+    exit_code = EXIT_INTERNAL
 
 
 class MathError(BackpropError):

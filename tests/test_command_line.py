@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from backprop_cli.commands.registry import OPTIONS, OUTPUTS, VIEWS
+from backprop_cli.errors import BackpropError
 from conftest import ok, run
 
 SEED = ("(x+y)*z", "-x", "-2", "-y", "5", "-z", "-4")
@@ -150,7 +151,10 @@ def test_internal_error_with_debug_shows_the_traceback(monkeypatch: pytest.Monke
         raise RuntimeError("boom")
 
     monkeypatch.setattr(backprop_cli.engine, "evaluate", broken)
-    assert run("eval", "x", "-x", "1").code == 70
+    result = run("eval", "x", "-x", "1", "--json")
+    assert result.code == 70
+    assert result.json()["error"]["kind"] == "internal"  # a script gets JSON even for a bug
+    assert result.stderr.startswith("error: internal error: this is a bug in backprop")
     with pytest.raises(RuntimeError, match="boom"):
         run("eval", "x", "-x", "1", "--debug")
 
@@ -243,3 +247,48 @@ def test_check_refuses_what_its_json_has_no_use_for(options: list[str], message:
 def test_check_and_array_tables_in_ascii_are_ascii_only(args: list[str]) -> None:
     out = ok(*args).stdout
     assert out.isascii(), out
+
+
+def _subclasses(cls: type[BackpropError]) -> list[type[BackpropError]]:
+    found: list[type[BackpropError]] = []
+    stack = [cls]
+    while stack:
+        for sub in stack.pop().__subclasses__():
+            found.append(sub)
+            stack.append(sub)
+    return found
+
+
+def test_each_error_class_is_a_documented_json_kind_with_its_exit_code() -> None:
+    """The class picks both the JSON kind and the exit code: one taxonomy, no per-raise override."""
+    import json as json_module
+
+    from backprop_cli.errors import EXIT_INTERNAL, EXIT_MATH, EXIT_USAGE, InternalError, MathError
+
+    schema = Path(__file__).resolve().parent.parent / "docs" / "schema" / "error.json"
+    kinds = set(
+        json_module.loads(schema.read_text(encoding="utf-8"))["properties"]["error"]["properties"]["kind"]["enum"]
+    )
+    classes = _subclasses(BackpropError)
+    assert {c.kind for c in classes} == kinds
+    for c in classes:
+        special = {MathError: EXIT_MATH, InternalError: EXIT_INTERNAL}
+        assert c.exit_code == next((code for k, code in special.items() if issubclass(c, k)), EXIT_USAGE), c
+    package = Path(__file__).resolve().parent.parent / "backprop_cli"
+    for path in package.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"(raise|return|=|\()\s*BackpropError\(", text), f"{path}: raise a kind's class, not the base class"
+        assert not re.search(r"Error\([^)]*\bkind=", text), f"{path}: the class is the kind"
+
+
+def test_out_of_memory_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import backprop_cli.engine
+
+    def huge(*_: object, **__: object) -> None:
+        raise MemoryError
+
+    monkeypatch.setattr(backprop_cli.engine, "evaluate", huge)
+    result = run("eval", "x", "-x", "1", "--json")
+    assert result.code == 2
+    assert result.json()["error"]["kind"] == "usage"
+    assert "out of memory" in result.stderr
