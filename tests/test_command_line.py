@@ -277,7 +277,9 @@ def test_each_error_class_is_a_documented_json_kind_with_its_exit_code() -> None
     package = Path(__file__).resolve().parent.parent / "backprop_cli"
     for path in package.rglob("*.py"):
         text = path.read_text(encoding="utf-8")
-        assert not re.search(r"(raise|return|=|\()\s*BackpropError\(", text), f"{path}: raise a kind's class, not the base class"
+        assert not re.search(r"(raise|return|=|\()\s*BackpropError\(", text), (
+            f"{path}: raise a kind's class, not the base class"
+        )
         assert not re.search(r"Error\([^)]*\bkind=", text), f"{path}: the class is the kind"
 
 
