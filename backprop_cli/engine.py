@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
+from . import flat
 from .errors import InputError, MathError, MissingValuesError, UnknownInputsError
 from .formatting import exact
 from .graph import Graph
@@ -149,6 +150,12 @@ def evaluate(
     ``wrt`` restricts which inputs are differentiated (default: all).
     """
     names = list(graph.inputs) if wrt is None else check_wrt(graph, wrt)
+    if mode == "reverse":
+        try:  # the same passes in one loop, checked in bulk (flat.py); on any doubt, the ones below
+            values, local, grads = flat.reverse(graph, inputs)
+            return Evaluation(graph, values, local, grads, names)
+        except flat.Fallback:
+            pass
     values = forward(graph, inputs)
     local = local_gradients(graph, values)
     if mode == "forward":

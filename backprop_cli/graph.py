@@ -59,12 +59,13 @@ class Graph:
                 values.extend([default] * (len(self.ops) - len(values)))
         needs: list[bool] = []
         inputs: dict[str, int] = {}
+        append, needed = needs.append, needs.__getitem__
         for i, (op, args) in enumerate(zip(self.ops, self.args)):
             if op == "var":
                 inputs[self.names[i] or ""] = i
-                needs.append(True)
+                append(True)
             else:
-                needs.append(any(needs[j] for j in args))
+                append(any(map(needed, args)))
         self.needs_grad = needs
         self.inputs = inputs
 
@@ -154,6 +155,7 @@ def _labels(names: list[str | None], ops: list[str], taken: set[str]) -> list[st
     The output is ``f`` unless the program names it or uses ``f`` for something else.
     """
     counters = {"t": 0, "c": 0}
+    leaf = {name for name, op in OPS.items() if op.arity == 0}
 
     def fresh(prefix: str) -> str:
         while True:
@@ -169,12 +171,7 @@ def _labels(names: list[str | None], ops: list[str], taken: set[str]) -> list[st
             out_label = "out" if out_label == OUTPUT_LABEL else out_label + "_"
         taken.add(out_label)
 
-    labels = []
-    for name, op in zip(names, ops):
-        if name is not None:
-            labels.append(name)
-        else:
-            labels.append(fresh("c" if OPS[op].arity == 0 else "t"))
+    labels = [fresh("c" if op in leaf else "t") if name is None else name for name, op in zip(names, ops)]
     if out_label is not None:
         labels[-1] = out_label
     return labels
