@@ -1,7 +1,8 @@
 """The reverse-mode passes in one loop over flat lists: the fast path of :func:`engine.evaluate`.
 
 The forward value and the local gradients of a node are computed together, with the op table's
-own functions (dispatched by arity, never by op name), and nothing is checked per node: the
+forward functions and the rules compiled from its formulas (``rules.LOCAL``), dispatched by arity,
+never by op name; and nothing is checked per node: the
 results are checked for NaN and infinity in bulk at the end. When anything is off (a domain error,
 an overflow, a gradient that is not finite) the caller runs the reference passes of ``engine.py``
 instead, which find the first failure and word it: so the answers and the errors are the
@@ -16,6 +17,7 @@ from typing import Any
 
 from .graph import Graph
 from .ops import OPS
+from .rules import LOCAL
 
 Row = tuple[float | None, ...]
 
@@ -47,9 +49,9 @@ def reverse(graph: Graph, inputs: Mapping[str, float]) -> tuple[list[float], lis
 
 def _forward_local(graph: Graph, inputs: Mapping[str, float]) -> tuple[list[float], list[Row]]:
     ops, args, consts, names, needs = graph.ops, graph.args, graph.consts, graph.names, graph.needs_grad
-    # Op name -> (arity, forward, local gradients), read from the op table at each run.
+    # Op name -> (arity, forward, local gradients compiled from the rules), read at each run.
     table: dict[str, tuple[int, Callable[..., float], tuple[Callable[..., float], ...]]] = {
-        name: (op.arity, op.forward, op.local) for name, op in OPS.items()
+        name: (op.arity, op.forward, LOCAL.get(name, ())) for name, op in OPS.items()
     }
     n = len(ops)
     values: list[Any] = [0.0] * n
