@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TypeAlias
 
-from .errors import FileError, InputError, UsageError
+from .errors import ExpressionError, FileError, InputError, UsageError
 from .ops import CONSTANTS
 
 if TYPE_CHECKING:
@@ -114,11 +114,31 @@ STDIN_PROMPT = (
 )
 
 
-def read_stdin() -> str:
+def read_stdin() -> bytes:
     """All of standard input; on a terminal, first say on stderr what is awaited and how to end it."""
     if sys.stdin.isatty():
         print(STDIN_PROMPT, file=sys.stderr, flush=True)
-    return sys.stdin.read()
+    stream = getattr(sys.stdin, "buffer", None)
+    return stream.read() if stream is not None else sys.stdin.read().encode("utf-8", "surrogateescape")
+
+
+BOM = "\ufeff"
+
+
+def decode(data: bytes) -> str:
+    """Program text from bytes: UTF-8, a byte-order mark at the start dropped; invalid UTF-8 is an
+    error that names the byte offset (and points at it)."""
+    try:
+        return data.decode("utf-8").removeprefix(BOM)
+    except UnicodeDecodeError as exc:
+        shown = data.decode("utf-8", "replace").removeprefix(BOM)
+        at = len(data[: exc.start].decode("utf-8", "replace").removeprefix(BOM))
+        raise ExpressionError(
+            f"the program is not valid UTF-8: byte 0x{data[exc.start]:02x} at byte offset {exc.start} "
+            "(save the file as UTF-8)",
+            shown,
+            (at, at + 1),
+        ) from None
 
 
 def read_program(expr: str | None, file: str | None) -> str:
@@ -126,16 +146,16 @@ def read_program(expr: str | None, file: str | None) -> str:
     try:
         if file is not None:
             if file == "-":
-                return read_stdin()
-            with open(file, encoding="utf-8") as f:
-                return f.read()
+                return decode(read_stdin())
+            with open(file, "rb") as f:
+                return decode(f.read())
         if expr == "-":
-            return read_stdin()
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise FileError(f"cannot read {file or 'standard input'}: {reason}") from None
+            return decode(read_stdin())
+    except OSError as exc:
+        raise FileError(f"cannot read {file or 'standard input'}: {exc.strerror or exc}") from None
     assert expr is not None
-    return expr
+    # Arguments the system could not decode arrive with their bytes as lone surrogates.
+    return decode(expr.encode("utf-8", "surrogateescape")) if not expr.isascii() else expr
 
 
 def invocation(words: Sequence[str], file: str | None) -> tuple[str, dict[str, Value]]:

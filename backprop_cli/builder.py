@@ -12,6 +12,8 @@ from .graph import Const, Graph, finish, new_columns
 from .ops import CONSTANTS, FUNCTIONS, OVERLOADS, RULE_FUNCTIONS, Op
 from .shapes import words
 
+SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻", "0123456789+-")
+
 if TYPE_CHECKING:
     Item = tuple[int, int, int]
     """A parsed piece of source: (node id, start offset, end offset)."""
@@ -133,6 +135,13 @@ class Builder:
 
     def pow(self, c: list[Any]) -> Item:
         return self._binary("pow", c[0], c[2])
+
+    def superscript_pow(self, c: list[Any]) -> Item:
+        """``x²`` is ``x^2``: the superscript is the exponent, a literal."""
+        base, tok = c
+        exponent = float(tok.value.translate(SUPERSCRIPT_DIGITS))
+        power = self.node("const", (), tok.start_pos, tok.end_pos, const=exponent)
+        return self.node("pow", (base[0], power[0]), base[1], tok.end_pos)
 
     def neg(self, c: list[Any]) -> Item:
         minus, a = c

@@ -188,7 +188,15 @@ OPS: dict[str, Op] = {
         Op("cos", 1, math.cos, ("-sin(a)",), doc="cosine (radians)", numpy="cos"),
         Op("tan", 1, math.tan, ("1 + out^2",), doc="tangent (radians)", numpy="tan"),
         Op("tanh", 1, math.tanh, ("1 - out^2",), doc="hyperbolic tangent", numpy="tanh"),
-        Op("sigmoid", 1, sigmoid, ("out * (1 - out)",), doc="logistic sigmoid 1 / (1 + exp(-x))", numpy="sigmoid"),
+        Op(
+            "sigmoid",
+            1,
+            sigmoid,
+            ("out * (1 - out)",),
+            doc="logistic sigmoid 1 / (1 + exp(-x))",
+            aliases=("σ",),  # as the tool prints it
+            numpy="sigmoid",
+        ),
         Op(
             "relu",
             1,
@@ -328,5 +336,5 @@ OVERLOADS: dict[tuple[str, int], Op] = {("max", 1): OPS["amax"]}
 """(name, number of arguments) -> op, where one name has two meanings: max(A) is the largest entry
 of A, max(a, b) the larger of a and b."""
 
-CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
-"""Reserved names with fixed values."""
+CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e, "π": math.pi}
+"""Reserved names with fixed values; ``π`` (as the tool prints it) is ``pi``."""

@@ -11,6 +11,7 @@ when a program is not in the cache (see ``cache.py``), with the parse tables shi
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -132,8 +133,9 @@ _WORDS = {
 }
 _OPERAND = {"NUMBER", "NAME", "LPAR", "MINUS", "PLUS"}
 _OPERATOR = {"PLUS", "MINUS", "STAR", "SLASH", "POW"}
-_QUIET = {"LSQB", "AT", "TRANSPOSE"}
-"""Array syntax, left out of the words where an operand or an operator would do (they are rarer)."""
+_QUIET = {"LSQB", "AT", "TRANSPOSE", "SUPERSCRIPT"}
+"""Array syntax and superscript powers, left out of the words where an operand or an operator would do
+(they are rarer)."""
 
 
 def _expected(names: set[str]) -> str:
@@ -151,10 +153,36 @@ def _expected(names: set[str]) -> str:
     return parts[0] if parts else "something else"
 
 
+CHARACTER_HINTS = {
+    "÷": " (write / to divide)",
+    "∕": " (write / to divide)",
+    "⋅": " (write * to multiply)",
+    "∙": " (write * to multiply)",
+    "∗": " (write * to multiply)",
+    "–": " (write - to subtract)",
+    "—": " (write - to subtract)",
+    "√": " (write sqrt(x) for a square root)",
+    "∂": " (write the function itself: backprop computes its derivatives)",
+    "|": " (write abs(x) for |x|)",
+}
+"""Characters people paste from other tools, and the spelling the language uses for them."""
+
+
+def _multiplication_hint(source: str, start: int, token: str) -> str:
+    """``2x`` -> " (write 2*x: ...)"; an operand right after another one is a missing ``*``."""
+    before = re.search(r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$", source[:start])
+    if before is not None:
+        operand = "(...)" if token == "(" else token
+        return f" (write {before.group()}*{operand}: multiplication is written with '*')"
+    return " (is a '*' missing? multiplication is written with '*', as in 2*x)"
+
+
 def _syntax_error(source: str, exc: UnexpectedInput) -> ExpressionError:
     start = exc.pos_in_stream if exc.pos_in_stream is not None else len(source)
     if isinstance(exc, UnexpectedCharacters):
-        return ExpressionError(f"unexpected character {source[start]!r}", source, (start, start + 1))
+        char = source[start]
+        hint = CHARACTER_HINTS.get(char, "")
+        return ExpressionError(f"unexpected character {char!r}{hint}", source, (start, start + 1))
     if isinstance(exc, UnexpectedToken):
         token = exc.token
         expected = _expected(set(exc.accepts or exc.expected))
@@ -169,6 +197,8 @@ def _syntax_error(source: str, exc: UnexpectedInput) -> ExpressionError:
             message = f"unexpected {str(token)!r}; expected {expected}"
         if token.type == "EQUAL":
             message += " (only a name can be assigned, as in: q = x + y)"
+        elif token.type in ("NAME", "NUMBER", "LPAR") and "STAR" in (exc.accepts or exc.expected):
+            message += _multiplication_hint(source, start, str(token))
         return ExpressionError(message, source, (start, end))
     if isinstance(exc, UnexpectedEOF):
         start = len(source.rstrip())

@@ -94,7 +94,7 @@ def _fields(args: tuple[str, ...]) -> list[str] | None:
     return [f.strip() for f in words[words.index("--fields") + 1].split(",")]
 
 
-def run(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Run:
+def run(*args: str, input: str | bytes | None = None, env: dict[str, str] | None = None) -> Run:
     """Run ``backprop ARGS`` through click's CliRunner (the real entry point's error handling).
 
     Every JSON it prints is validated against the published schema (docs/schema)."""
