@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 
 class Demo(NamedTuple):
     description: str
     source: str
-    values: dict[str, float]
+    values: dict[str, Any]
+    """Numbers, or nested lists of numbers for vectors and matrices (as -W '[[1, 2], [3, 4]]')."""
 
 
 DEMOS: dict[str, Demo] = {
@@ -39,3 +40,22 @@ DEMOS: dict[str, Demo] = {
         {"x": 3, "y": -4, "z": 2, "w": -1},
     ),
 }
+"""The scalar examples (every view, forward mode and LaTeX take them)."""
+
+ARRAY_DEMOS: dict[str, Demo] = {
+    "two-layer": Demo(
+        "a two-layer net on one example: a ReLU layer, class scores, and the softmax loss of class y",
+        "h = relu(W1 @ x + b1)\ns = W2 @ h + b2\nloss = logsumexp(s) - s[y]",
+        {
+            "W1": [[0.2, -0.5, 0.1], [1.5, 1.3, 2.1], [0.0, 0.25, 0.2], [-0.3, 0.4, -0.6]],
+            "x": [1.0, -2.0, 0.5],
+            "b1": [0.1, 0.2, -0.1, 0.3],
+            "W2": [[0.5, -0.2, 0.3, 0.1], [-0.4, 0.6, 0.2, -0.5], [0.3, 0.1, -0.7, 0.4]],
+            "b2": [0.0, 0.1, -0.1],
+            "y": 2,
+        },
+    ),
+}
+"""Examples with vectors and matrices (the table, --steps and JSON take them)."""
+
+ALL_DEMOS = DEMOS | ARRAY_DEMOS

@@ -3,12 +3,17 @@ differences and against closed forms written here with NumPy; broadcasting; valu
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from backprop_cli.arrays.engine import evaluate
 from backprop_cli.arrays.evaluation import ArrayEvaluation
@@ -437,3 +442,135 @@ def test_graph_labels_wires_with_shapes() -> None:
     assert wire.format("n2", "(2)", "(2)", "n3") in result.stdout.splitlines()
     assert wire.format("n3", "-2", "1", "out") in result.stdout.splitlines()
     assert run("graph", "sum(W @ x)", "-W", "[[1, 2], [3, 4]]", "-x", "[1, -1]").stdout.count("(2×2)") == 2
+
+
+# Properties: random shapes and broadcasting -------------------------------------------------------
+
+ELEMENTWISE = ["a + b", "a - b", "a * b", "a / (b * b + 1)", "exp(a) * tanh(b)", "sigmoid(a) - sin(b)", "a * a * b"]
+
+
+@st.composite
+def broadcasting_shapes(draw: st.DrawFn) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Two shapes that broadcast: a full one, and the other with dimensions dropped from the left or set to 1."""
+    full = tuple(draw(st.lists(st.integers(1, 4), min_size=0, max_size=3)))
+    drop = draw(st.integers(0, len(full)))
+    other = tuple(d if draw(st.booleans()) else 1 for d in full[drop:])
+    return (full, other) if draw(st.booleans()) else (other, full)
+
+
+@settings(max_examples=150, deadline=None)
+@given(broadcasting_shapes(), st.sampled_from(ELEMENTWISE), st.integers(0, 2**32 - 1))
+def test_broadcast_gradients_match_central_differences(
+    shapes: tuple[tuple[int, ...], tuple[int, ...]], body: str, seed: int
+) -> None:
+    """sum(C * f(a, b)) for random broadcasting shapes: each gradient has its input's shape and equals
+    the centred differences of every entry."""
+    r = np.random.default_rng(seed)
+    a, b = (r.uniform(-1, 1, size=s) for s in shapes)
+    C = r.uniform(-1, 1, size=np.broadcast_shapes(*shapes))
+    result = ev(f"sum(C * ({body}))", a=a, b=b, C=C)
+    _, checks = check(parse(f"sum(C * ({body}))"), {"a": a, "b": b, "C": C})
+    for c in checks:
+        assert c.analytic.shape == np.shape({"a": a, "b": b, "C": C}[c.name])
+        assert c.worst_error is not None and c.worst_error < 1e-7, (body, shapes, c.name, c.worst_error)
+    assert result.input_grads()["C"] is not None
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.integers(1, 4), min_size=1, max_size=3),
+    st.lists(st.integers(1, 4), min_size=1, max_size=3),
+    st.sampled_from(
+        ["a @ b", "a + b", "a * b", "outer(a, b)", "sum(a, 1) + b", "a[b]", "reshape(a, [5])", "max(a, axis=2)"]
+    ),
+)
+def test_random_shapes_give_an_answer_or_a_shape_error(sa: list[int], sb: list[int], source: str) -> None:
+    """Whatever the shapes, the command line answers or says what does not fit: never a traceback."""
+    a = json.dumps(np.ones(sa).tolist())
+    b = json.dumps(np.zeros(sb).tolist())
+    result = run("eval", source, "-a", a, "-b", b, "--json")
+    assert result.code in (0, 1), result
+    assert "Traceback" not in result.stderr
+    if result.code == 1:
+        error = result.json()["error"]
+        assert error["kind"] == "math" and error["column"] is not None, error
+
+
+def test_scalar_runs_never_import_numpy() -> None:
+    """The scalar cold start is unchanged: NumPy is imported only when an array value or literal is given."""
+    code = (
+        "import sys; from backprop_cli.cli import main; sys.argv = {argv!r}\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('numpy' in sys.modules, file=sys.stderr)"
+    )
+    for argv, imported in [
+        (["backprop", "eval", "(x+y)*z", "-x", "-2", "-y", "5", "-z", "-4", "--json"], "False"),
+        (["backprop", "eval", "sum(W)", "-W", "[1, 2]", "--json"], "True"),
+        (["backprop", "eval", "sum([1, 2] * x)", "-x", "3", "--json"], "True"),
+    ]:
+        done = subprocess.run(
+            [sys.executable, "-c", code.format(argv=argv)], capture_output=True, text=True, check=False
+        )
+        assert done.stderr.strip().splitlines()[-1] == imported, (argv, done.stderr)
+
+
+def test_steps_write_each_gradient_rule_with_its_shapes() -> None:
+    W = json.dumps(rng.normal(size=(5, 10)).round(3).tolist())
+    X = json.dumps(rng.normal(size=(10, 3)).round(3).tolist())
+    result = run("eval", "D = W @ X; f = sum(D)", "-W", W, "-X", X, "--steps")
+    assert result.code == 0, result
+    lines = [line.rstrip() for line in result.stdout.splitlines()]
+    assert "D = W @ X   (5×3) = (5×10) @ (10×3)" in lines
+    assert "dD = df copied over D   (5×3)" in lines
+    assert "dW = dD @ Xᵀ   (5×10) = (5×3)(3×10)" in lines
+    assert "dX = Wᵀ @ dD   (10×3) = (10×5)(5×3)" in lines
+
+
+def test_steps_show_the_sum_that_undoes_broadcasting() -> None:
+    result = run(
+        "eval",
+        "f = sum((A + b) * C)",
+        "-A",
+        "[[1, 2], [3, 4], [5, 6]]",
+        "-b",
+        "[1, -1]",
+        "-C",
+        "[[1, 0], [0, 1], [1, 1]]",
+        "--steps",
+    )
+    assert result.code == 0, result
+    assert "db = sum(dt1, axis=0)   (2) ← (3×2), summed over axis 0: broadcast = [2 2]" in result.stdout.splitlines()
+    data = run(
+        "eval", "f = sum((A + b) * C)", "-A", "[[1, 2]]", "-b", "[1, -1]", "-C", "[[1, 0]]", "--steps", "--json"
+    ).json()
+    step = {
+        "id": 1,
+        "label": "b",
+        "formula": "db = sum(dt1, axis=0)",
+        "shapes": "(2) ← (1×2), summed over axis 0: broadcast",
+    }
+    assert step in data["steps"]
+
+
+def test_the_two_layer_demo() -> None:
+    from backprop_cli.demos import ARRAY_DEMOS
+
+    values = {k: np.asarray(v, dtype=np.float64) for k, v in ARRAY_DEMOS["two-layer"].values.items()}
+    W1, b1, W2, b2, x, y = (values[k] for k in ("W1", "b1", "W2", "b2", "x", "y"))
+    z = W1 @ x + b1
+    h = np.maximum(z, 0)
+    s = W2 @ h + b2
+    ds = np.exp(s) / np.exp(s).sum() - np.eye(3)[int(y)]
+    dz = (W2.T @ ds) * (z > 0)
+    data = run("demo", "two-layer", "--json").json()
+    assert data["value"] == pytest.approx(np.log(np.exp(s).sum()) - s[int(y)], rel=1e-14)
+    expected = {"W1": np.outer(dz, x), "x": W1.T @ dz, "b1": dz, "W2": np.outer(ds, h), "b2": ds}
+    for name, grad in expected.items():
+        np.testing.assert_allclose(data["gradients"][name], grad, rtol=1e-13, atol=1e-15, err_msg=name)
+    assert data["gradients"]["y"] is None
+    steps = run("demo", "two-layer")
+    assert steps.code == 0, steps
+    assert "dW2 = dt3 @ hᵀ   (3×4) = (3×1)(1×4)" in steps.stdout.splitlines()
+    assert "dt2 = dh × [t2 > 0]   (4) = [-0.0281068 -0.0550308 0 0]" in steps.stdout.splitlines()
+    assert "two-layer" in run("demo").stdout
+    assert run("demo", "two-layer", "--circuit").stderr.startswith("error: --circuit is for scalar expressions")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from backprop_cli.demos import DEMOS
+from backprop_cli.demos import ALL_DEMOS, DEMOS
 from conftest import NEURON_GRADS, ok, run
 
 SEED = ["q = x + y; f = q * z", "-x", "-2", "-y", "5", "-z", "-4"]
@@ -338,7 +338,7 @@ def test_every_view_works_on_every_demo(name: str, view: str, colour: bool) -> N
 
 def test_demo_list_as_json() -> None:
     demos = ok("demo", "--json").json()["demos"]
-    assert [d["name"] for d in demos] == list(DEMOS)
+    assert [d["name"] for d in demos] == list(ALL_DEMOS)
     assert demos[0] == {
         "name": "circuit",
         "description": DEMOS["circuit"].description,

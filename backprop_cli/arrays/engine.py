@@ -114,7 +114,7 @@ def forward(graph: Graph, inputs: Mapping[str, object]) -> list[Array]:
 _RULES: dict[str, Graph] = {}
 
 
-def _rule(text: str) -> Graph:
+def rule_graph(text: str) -> Graph:
     """A gradient rule of the table as a graph, parsed once per run."""
     if text not in _RULES:
         from ..parse import RULES, parse
@@ -125,7 +125,12 @@ def _rule(text: str) -> Graph:
 
 def run_rule(text: str, env: Mapping[str, Array | None]) -> Array:
     """Evaluate a gradient rule with ``g``, ``a``, ``b``, ``out`` and ``axis`` bound."""
-    rule = _rule(text)
+    return np.asarray(rule_values(text, env)[-1], dtype=np.float64)
+
+
+def rule_values(text: str, env: Mapping[str, Array | None]) -> list[Any]:
+    """Every node's value in a gradient rule's graph (the views show the shapes of its last step)."""
+    rule = rule_graph(text)
     values: list[Any] = []
     for i, name in enumerate(rule.ops):
         op = OPS[name]
@@ -134,7 +139,7 @@ def run_rule(text: str, env: Mapping[str, Array | None]) -> Array:
             values.append(env[rule.names[i] or ""] if const is None else np.asarray(const, dtype=np.float64))
         else:
             values.append(_kernel(op)(*[values[j] for j in rule.args[i]]))
-    return np.asarray(values[-1], dtype=np.float64)
+    return values
 
 
 def _elementwise_local(op: Op, k: int, xs: Sequence[Array], out: Array) -> Array:
@@ -150,6 +155,11 @@ def vjp(op: Op, k: int, g: Array, xs: Sequence[Array], out: Array) -> Array | No
         return unbroadcast(g * _elementwise_local(op, k, xs, out), xs[k].shape)
     if not op.vjp[k]:
         return None  # an index: no gradient
+    return run_rule(op.vjp[k], rule_env(op, g, xs, out)).reshape(xs[k].shape)
+
+
+def rule_env(op: Op, g: Array, xs: Sequence[Array], out: Array) -> dict[str, Array | None]:
+    """What an array op's gradient rules read: ``g``, ``a``, ``b``, ``out`` and ``axis``."""
     axis = xs[op.arity] if op.axis and len(xs) > op.arity else None
     a, b = xs[0], xs[1] if op.arity > 1 else None
     if op.promote:  # vectors as a row on the left, a column on the right
@@ -157,8 +167,7 @@ def vjp(op: Op, k: int, g: Array, xs: Sequence[Array], out: Array) -> Array | No
         b = b.reshape(-1, 1) if b is not None and b.ndim == 1 else b
         assert b is not None
         g = g.reshape(a.shape[0], b.shape[1])
-    env = {"g": g, "a": a, "b": b, "out": out, "axis": axis}
-    return run_rule(op.vjp[k], env).reshape(xs[k].shape)
+    return {"g": g, "a": a, "b": b, "out": out, "axis": axis}
 
 
 def backward(graph: Graph, values: list[Array]) -> list[Array | None]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import click
@@ -27,7 +28,7 @@ def command(ctx: click.Context, /, name: str | None, **_: Any) -> None:
       backprop demo staged --steps --pause
       backprop demo patterns --latex
     """
-    from ..demos import DEMOS
+    from ..demos import ALL_DEMOS as DEMOS
 
     options = view_options_from(ctx, "steps")
     if name is None:
@@ -39,7 +40,17 @@ def command(ctx: click.Context, /, name: str | None, **_: Any) -> None:
     from .registry import show
 
     demo = DEMOS[name]
-    show(evaluate(demo.source, dict(demo.values), options.mode, options.wrt), options)
+    values = {k: _value(k, v) for k, v in demo.values.items()}
+    show(evaluate(demo.source, values, options.mode, options.wrt), options)
+
+
+def _value(name: str, value: Any) -> Any:
+    """A demo's number as a float, its nested lists as an array."""
+    if isinstance(value, list):
+        from ..arrays.values import from_nested
+
+        return from_nested(name, value)
+    return float(value)
 
 
 def _list(demos: dict[str, Any], as_json: bool) -> None:
@@ -55,6 +66,8 @@ def _list(demos: dict[str, Any], as_json: bool) -> None:
         return
     width = max(map(len, demos))
     for key, demo in demos.items():
-        values = " ".join(f"-{k} {v:g}" for k, v in demo.values.items())
+        values = " ".join(
+            f"-{k} '{json.dumps(v)}'" if isinstance(v, list) else f"-{k} {v:g}" for k, v in demo.values.items()
+        )
         source = "; ".join(demo.source.splitlines())
         click.echo(f"{key:<{width}}  {demo.description}\n{'':<{width}}  {source}   {values}")

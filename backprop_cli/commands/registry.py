@@ -191,6 +191,18 @@ def _array_json(ev: "ArrayEvaluation", o: ViewOptions) -> Any:
     return arrays.evaluation(ev)
 
 
+def _array_steps(ev: "ArrayEvaluation", o: ViewOptions) -> Any:
+    from ..views import array_steps
+
+    return array_steps.render(ev, o.digits, o.ascii)
+
+
+def _array_steps_json(ev: "ArrayEvaluation", o: ViewOptions) -> Any:
+    from ..views import array_steps, arrays
+
+    return {**arrays.evaluation(ev), "steps": array_steps.steps_json(ev)}
+
+
 def _print_terminal(renderable: Any, o: ViewOptions) -> None:
     from ..output import print_rich
 
@@ -232,6 +244,7 @@ VIEWS: dict[str, View] = {
             "Write out the forward pass and the chain rule.",
             {"terminal": _steps, "json": _steps_json, "latex": _steps_latex},
             _EVALUATION | {"digits", "ascii", "svg", "pause", "fields"},
+            {"terminal": _array_steps, "json": _array_steps_json},
         ),
         View(
             "circuit",
@@ -342,7 +355,9 @@ def show(ev: "Evaluation | ArrayEvaluation", options: ViewOptions) -> None:
         renders = view.array_renders or {}
         if output.name not in renders:
             what = view.flag if view.array_renders is None else f"{view.flag} {output.flag}"
-            raise UsageError(f"{what} is for scalar expressions; with vectors and matrices, use the table or --json")
+            can = [v for v in VIEWS.values() if v.array_renders]
+            have = " and ".join(f"{v.flag} ({', '.join(OUTPUTS[o].title for o in v.array_renders or {})})" for v in can)
+            raise UsageError(f"{what} is for scalar expressions; vectors and matrices have {have}")
         output.emit(renders[output.name](ev, options), options)
         return
     output.emit(view.renders[output.name](ev, options), options)
