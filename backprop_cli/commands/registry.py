@@ -188,7 +188,12 @@ def _array_table(ev: "ArrayEvaluation", o: ViewOptions) -> Any:
 def _array_json(ev: "ArrayEvaluation", o: ViewOptions) -> Any:
     from ..views import arrays
 
-    return arrays.evaluation(ev)
+    return _only(arrays.evaluation(ev), o.fields)
+
+
+def _only(data: dict[str, Any], fields: tuple[str, ...] | None) -> dict[str, Any]:
+    """The keys that --fields names (all without it)."""
+    return data if fields is None else {key: value for key, value in data.items() if key in fields}
 
 
 def _array_steps(ev: "ArrayEvaluation", o: ViewOptions) -> Any:
@@ -200,7 +205,7 @@ def _array_steps(ev: "ArrayEvaluation", o: ViewOptions) -> Any:
 def _array_steps_json(ev: "ArrayEvaluation", o: ViewOptions) -> Any:
     from ..views import array_steps, arrays
 
-    return {**arrays.evaluation(ev), "steps": array_steps.steps_json(ev)}
+    return _only({**arrays.evaluation(ev), "steps": array_steps.steps_json(ev)}, o.fields)
 
 
 def _print_terminal(renderable: Any, o: ViewOptions) -> None:

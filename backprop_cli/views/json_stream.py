@@ -23,8 +23,9 @@ from ..graph import EXPR_MAX
 from ..output import warnings_so_far
 from .json_view import SCHEMA_VERSION
 
-FIELDS = ("expression", "mode", "value", "inputs", "gradients", "nodes", "steps")
-"""The body's keys, in their order (as ``json_view.evaluation`` gives them); ``steps`` only with --steps."""
+FIELDS = ("expression", "mode", "value", "shape", "inputs", "gradients", "nodes", "steps")
+"""The body's keys, in their order (as ``json_view.evaluation`` gives them); ``shape`` only with vectors
+and matrices, ``steps`` only with --steps."""
 
 CHUNK = 4096
 """Nodes encoded per write."""
