@@ -11,10 +11,16 @@ import pytest
 from conftest import run
 
 README = Path(__file__).resolve().parent.parent / "README.md"
+DOCS = sorted((README.parent / "docs").glob("*.md"))
+"""Reference pages: their console blocks are tested the same way."""
 
 
-def console_examples() -> list[tuple[str, str]]:
-    blocks = re.findall(r"```console\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
+def console_examples(pages: tuple[Path, ...] = (README, *DOCS)) -> list[tuple[str, str]]:
+    blocks = [
+        block
+        for page in pages
+        for block in re.findall(r"```console\n(.*?)```", page.read_text(encoding="utf-8"), flags=re.S)
+    ]
     examples = []
     for block in blocks:
         command, _, output = block.partition("\n")

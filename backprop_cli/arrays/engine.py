@@ -16,9 +16,11 @@ import numpy as np
 
 from ..errors import MathError, UsageError
 from ..graph import Graph
-from ..ops import OPS, OVERFLOW, Op
+from ..formula import Formula
+from ..formula import evaluate as evaluate_formula
+from ..ops import OPS, OVERFLOW, RULE_INPUTS, Op
 from ..printer import spell
-from ..rules import LOCAL
+from ..rules import TREES
 from ..shapes import Shape, ShapeError, broadcast, shape_of, words
 from ..styles import UNICODE
 from . import kernels
@@ -111,42 +113,54 @@ def forward(graph: Graph, inputs: Mapping[str, object]) -> list[Array]:
     return values
 
 
-_RULES: dict[str, Graph] = {}
+_RULES: dict[tuple[str, bool], Formula] = {}
+NUMPY: dict[str, Callable[..., Any]] = {}
+"""Every op with a NumPy forward, by name: the implementation :func:`formula.evaluate` runs a rule with."""
 
 
-def rule_graph(text: str) -> Graph:
-    """A gradient rule of the table as a graph, parsed once per run."""
-    if text not in _RULES:
+def rule_formula(text: str, axis: bool = True) -> Formula:
+    """A gradient rule of the table as a formula, parsed once per run. Without an axis the rule's
+    ``axis`` argument is left out (``expand(g, a)``), as the op was called without one."""
+    key = (text, axis)
+    if key not in _RULES:
+        from ..formula import from_graph
         from ..parse import RULES, parse
 
-        _RULES[text] = parse(text, RULES)
-    return _RULES[text]
+        _RULES[key] = from_graph(parse(text if axis else text.replace(", axis", ""), RULES))
+    return _RULES[key]
 
 
-def run_rule(text: str, env: Mapping[str, Array | None]) -> Array:
-    """Evaluate a gradient rule with ``g``, ``a``, ``b``, ``out`` and ``axis`` bound."""
-    return np.asarray(rule_values(text, env)[-1], dtype=np.float64)
+def _numpy() -> dict[str, Callable[..., Any]]:
+    if not NUMPY:
+        NUMPY.update({name: _kernel(op) for name, op in OPS.items() if op.numpy})
+    return NUMPY
 
 
-def rule_values(text: str, env: Mapping[str, Array | None]) -> list[Any]:
-    """Every node's value in a gradient rule's graph (the views show the shapes of its last step)."""
-    rule = rule_graph(text)
+def rule_values(rule: Formula, env: Mapping[str, Array | None]) -> list[Any]:
+    """Every node's value in a rule formula, over arrays (the views show the shapes of its last step)."""
+    impl = _numpy()
     values: list[Any] = []
-    for i, name in enumerate(rule.ops):
-        op = OPS[name]
-        if op.arity == 0:
-            const = rule.consts[i]
-            values.append(env[rule.names[i] or ""] if const is None else np.asarray(const, dtype=np.float64))
+    for op, args, name, const in zip(rule.ops, rule.args, rule.names, rule.consts):
+        if op == "var":
+            values.append(env[name or ""])
+        elif op == "const":
+            values.append(np.asarray(const, dtype=np.float64))
         else:
-            values.append(_kernel(op)(*[values[j] for j in rule.args[i]]))
+            values.append(impl[op](*(values[j] for j in args)))
     return values
 
 
+def run_rule(rule: Formula, env: Mapping[str, Array | None]) -> Array:
+    """Evaluate a rule formula with ``g``, ``a``, ``b``, ``out`` (and ``axis``) bound to arrays."""
+    return np.asarray(evaluate_formula(rule, env, _numpy()), dtype=np.float64)
+
+
 def _elementwise_local(op: Op, k: int, xs: Sequence[Array], out: Array) -> Array:
-    """∂out/∂(input k) entry by entry, with the table's scalar rule (the same rule as for floats)."""
-    rule = np.frompyfunc(LOCAL[op.name][k], len(xs) + 1, 1)
+    """∂out/∂(input k) entry by entry: the table's rule tree (the same as for floats) over arrays."""
+    env = dict(zip(RULE_INPUTS, xs))
+    env["out"] = out
     with np.errstate(all="ignore"):
-        return np.asarray(rule(*xs, out), dtype=np.float64)
+        return run_rule(TREES[op.name][k], env)
 
 
 def vjp(op: Op, k: int, g: Array, xs: Sequence[Array], out: Array) -> Array | None:
@@ -155,7 +169,8 @@ def vjp(op: Op, k: int, g: Array, xs: Sequence[Array], out: Array) -> Array | No
         return unbroadcast(g * _elementwise_local(op, k, xs, out), xs[k].shape)
     if not op.vjp[k]:
         return None  # an index: no gradient
-    return run_rule(op.vjp[k], rule_env(op, g, xs, out)).reshape(xs[k].shape)
+    axis = op.axis and len(xs) > op.arity
+    return run_rule(rule_formula(op.vjp[k], axis), rule_env(op, g, xs, out)).reshape(xs[k].shape)
 
 
 def rule_env(op: Op, g: Array, xs: Sequence[Array], out: Array) -> dict[str, Array | None]:

@@ -34,6 +34,11 @@ def sigmoid(a: Array) -> Array:
     return np.where(a >= 0, 1.0 / (1.0 + z), z / (1.0 + z))
 
 
+def step(a: Array) -> Array:
+    """1 where a > 0, else 0 (step(0) = 0), as the scalar function."""
+    return np.asarray(a > 0, dtype=np.float64)
+
+
 def relu(a: Array) -> Array:
     return np.maximum(a, 0.0)
 

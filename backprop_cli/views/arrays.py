@@ -15,16 +15,21 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from ..arrays.engine import rule_env, rule_formula, rule_values
 from ..arrays.evaluation import ArrayEvaluation
 from ..formatting import number, one_line
+from ..formula import Builder
 from ..ops import OPS
-from ..shapes import words
+from ..printer import spell, to_text
+from ..rules import TREES
+from ..shapes import Shape, words
+from ..styles import ASCII as ASCII_STYLE
+from ..styles import UNICODE as UNICODE_STYLE
 from .symbols import UNICODE, Symbols
 from .theme import DIM, GRAD, LABEL, VALUE, VERDICT
 
 SHOWN = 36
 """Arrays with more entries than this are summarised."""
-_OPERAND = re.compile(r"\b(g|a|b|c|out|axis)\b")
 
 
 def array_text(x: Any, digits: int = 6) -> str:
@@ -44,25 +49,54 @@ def array_text(x: Any, digits: int = 6) -> str:
     )
 
 
-def rule_text(ev: ArrayEvaluation, i: int, k: int, d: str) -> str:
-    """How node i sends its gradient to input k, in the nodes' names: ``dW = dD @ transpose(X)``."""
+def _summed_axes(small: Shape, big: Shape) -> list[int]:
+    """The axes of ``big`` that broadcasting added to, or stretched in, ``small``."""
+    lead = len(big) - len(small)
+    return [*range(lead), *(lead + k for k, n in enumerate(small) if n == 1 and big[lead + k] != 1)]
+
+
+def contribution(ev: ArrayEvaluation, i: int, k: int, ascii: bool = False) -> tuple[str, str]:
+    """What node i sends back to its k-th input (the right side of ``dX = ...``) and its shapes: an
+    array op's ``vjp`` rule, or an elementwise op's local derivative times the upstream gradient,
+    summed back to the input's shape. Printed by the one printer, in the nodes' names."""
     g = ev.graph
     op = OPS[g.ops[i]]
     args = g.args[i]
-    names = {"a": g.labels[args[0]], "out": g.labels[i], "g": f"{d}{g.labels[i]}"}
-    if op.axis and len(args) > op.arity:
-        names["axis"] = array_text(ev.values[args[-1]])
+    style = ASCII_STYLE if ascii else UNICODE_STYLE
+    names = {"g": f"d{g.labels[i]}", "out": g.labels[i], "a": g.labels[args[0]]}
     if len(args) > 1:
         names["b"] = g.labels[args[1]]
+    target = ev.shape(args[k])
     if op.vjp:
-        text = op.vjp[k] if "axis" in names else op.vjp[k].replace(", axis", "")
-    else:
-        local = op.rules[k]
-        text = "g" if local == "1" else f"g * ({local})" if " " in local else f"g * {local}"
-    rhs = _OPERAND.sub(lambda m: names.get(m.group(1), m.group(1)), text)
-    if not op.vjp and ev.shape(args[k]) != ev.shape(i):
-        rhs = f"unbroadcast({rhs}) to {words(ev.shape(args[k]))}"
-    return f"{d}{g.labels[args[k]]} = {rhs}"
+        axis = op.axis and len(args) > op.arity
+        if axis:
+            names["axis"] = array_text(ev.values[args[-1]])
+        rule = rule_formula(op.vjp[k], axis)
+        upstream = ev.grads[i]
+        assert upstream is not None
+        values = rule_values(rule, rule_env(op, upstream, [ev.values[j] for j in args], ev.values[i]))
+        root = OPS[rule.ops[-1]]
+        shapes = words(target)
+        if root.shape is not None and len(rule.args[-1]) > 1:  # a product: the shapes that make it fit
+            parts = [words(np.shape(values[j])) for j in rule.args[-1]]
+            shapes += " = " + ("".join(parts) if root.promote else spell(root.name, parts, style))
+        return to_text(rule, style, names), shapes
+    b = Builder()
+    local = TREES[op.name][k]
+    upstream_id = b.var("g")
+    node = upstream_id if local.is_constant() and local.consts[0] == 1.0 else b.node("mul", upstream_id, b.insert(local, {}))
+    summed = _summed_axes(target, ev.shape(i))
+    note = words(target)
+    if summed:
+        if len(summed) == 1:
+            node = b.node("sum", node, b.const(float(summed[0])))
+        else:
+            node = b.node("sum", node)
+        where = f"over axis {summed[0]}" if len(summed) == 1 else "over every entry"
+        note = f"{words(target)} ← {words(ev.shape(i))}, summed {where}: broadcast"
+        if len(summed) > 1 and target:
+            note = f"{words(target)} ← {words(ev.shape(i))}, summed over axes {', '.join(map(str, summed))}: broadcast"
+    return to_text(b.build(node), style, names), note
 
 
 def _rows(n: int, max_rows: int) -> tuple[range, range]:
@@ -92,7 +126,11 @@ def render(ev: ArrayEvaluation, digits: int = 6, max_rows: int = 200, style: Sym
             table.add_row(dots, "", f"{len(g) - len(head) - len(tail):,} more nodes", "", "", "", "")
         for i in ids:
             grad = ev.grads[i]
-            rules = [rule_text(ev, i, k, d) for k, j in enumerate(g.args[i]) if ev.grads[j] is not None]
+            rules = [
+                f"d{g.labels[j]} = {contribution(ev, i, k, style.ascii)[0]}"
+                for k, j in enumerate(g.args[i])
+                if ev.grads[j] is not None
+            ]
             table.add_row(
                 g.labels[i],
                 g.ops[i],
@@ -166,7 +204,7 @@ def check_render(ev: ArrayEvaluation, checks: list[Any], h: float | None, digits
             (out, LABEL),
             " = ",
             (array_text(ev.value, digits), VALUE),
-            f"   (fourth-order centred differences, {step})",
+            f"   (4th-order centred differences, {step})",
         )
     ]
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
