@@ -188,7 +188,7 @@ def _array_table(ev: "ArrayEvaluation", o: ViewOptions) -> Any:
 def _array_json(ev: "ArrayEvaluation", o: ViewOptions) -> Any:
     from ..views import arrays
 
-    return _only(arrays.evaluation(ev), o.fields)
+    return arrays.evaluation(ev, o.fields)
 
 
 def _only(data: dict[str, Any], fields: tuple[str, ...] | None) -> dict[str, Any]:

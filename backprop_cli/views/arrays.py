@@ -163,10 +163,12 @@ def _data(x: Any) -> Any:
     return None if x is None else np.asarray(x).tolist()
 
 
-def evaluation(ev: ArrayEvaluation) -> dict[str, Any]:
+def evaluation(ev: ArrayEvaluation, fields: tuple[str, ...] | None = None) -> dict[str, Any]:
     """The eval result as JSON-ready data: the scalar schema, plus each node's ``shape``; values and
-    gradients of arrays as nested lists."""
+    gradients of arrays as nested lists. ``fields`` (--fields) keeps only those keys, and the large
+    ones are not even built when left out."""
     g = ev.graph
+    want = set(fields or ("nodes", "inputs", "gradients"))
     nodes = [
         {
             "id": i,
@@ -179,17 +181,18 @@ def evaluation(ev: ArrayEvaluation) -> dict[str, Any]:
             "grad": _data(ev.grads[i]),
             "span": list(g.spans[i]),
         }
-        for i in range(len(g))
+        for i in range(len(g) if "nodes" in want else 0)
     ]
-    return {
+    data = {
         "expression": g.source,
         "mode": "reverse",  # arrays have reverse mode only
         "value": _data(ev.value),
         "shape": list(ev.shape(len(g) - 1)),
-        "inputs": {name: _data(ev.values[i]) for name, i in g.inputs.items()},
-        "gradients": {name: _data(grad) for name, grad in ev.input_grads().items()},
+        "inputs": {name: _data(ev.values[i]) for name, i in g.inputs.items()} if "inputs" in want else {},
+        "gradients": {name: _data(grad) for name, grad in ev.input_grads().items()} if "gradients" in want else {},
         "nodes": nodes,
     }
+    return data if fields is None else {key: value for key, value in data.items() if key in fields}
 
 
 def check_render(ev: ArrayEvaluation, checks: list[Any], h: float | None, digits: int = 10) -> RenderableType:
