@@ -79,13 +79,17 @@ class Style:
                 changes[key] = {**getattr(self, key), **changes[key]}  # type: ignore[dict-item]
         return replace(self, name=name, **changes)  # type: ignore[arg-type]
 
-    def spelling(self, op: str) -> Spelling:
-        """How this style writes ``op``: its own spelling, the language's, or a function call."""
+    def spelling(self, op: str, operands: int | None = None) -> Spelling:
+        """How this style writes ``op``: its own spelling, the language's, or a function call. An op
+        given its optional axis (one operand more than its arity) is written ``f(a, axis=k)``."""
         found = self.spellings.get(op) or OPS[op].spelling
-        if found is not None:
-            return found
-        name = self.function_names.get(op) or self.function_format.format(op)
-        return Spelling(f"{name}({', '.join(f'${k}' for k in range(OPS[op].arity))})")
+        if found is None:
+            name = self.function_names.get(op) or self.function_format.format(op)
+            found = Spelling(f"{name}({', '.join(f'${k}' for k in range(OPS[op].arity))})")
+        arity = OPS[op].arity
+        if operands == arity + 1 and OPS[op].axis and found.template.endswith(")"):
+            return found._replace(template=f"{found.template[:-1]}, axis=${arity})")
+        return found
 
     def format_number(self, value: float) -> str:
         return self.number(value) if self.number is not None else self.spell_number(_exact(value))
@@ -195,7 +199,7 @@ def to_pieces(
             else:
                 leaf(fmt(formula.consts[i] or 0.0), None, need, after_op)
             continue
-        spelling = style.spelling(op)
+        spelling = style.spelling(op, len(formula.args[i]))
         pieces = _pieces(spelling)
         if len(pieces) == 1 and not isinstance(pieces[0], str):
             # A template of its operand alone (a copy): the operand takes the slot's place.

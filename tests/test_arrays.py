@@ -355,7 +355,7 @@ SHAPE_ERRORS = [
     (
         "sum(A, 2)",
         ["-A", "[[1]]"],
-        "sum(A, 2): sum((1×1)) — A has 2 dimensions, so the axis is one of 0, 1, -1, -2, not 2",
+        "sum(A, 2): sum((1×1), axis=2) — A has 2 dimensions, so the axis is one of 0, 1, -1, -2, not 2",
         "^~~~~~~~~",
     ),
     ("max(x)", ["-x", "1"], "max(x): max(()) — x is a scalar; max() of one argument is the largest entry", "^~~~~~"),
@@ -523,7 +523,7 @@ def test_steps_write_each_gradient_rule_with_its_shapes() -> None:
     assert result.code == 0, result
     lines = [line.rstrip() for line in result.stdout.splitlines()]
     assert "D = W @ X   (5×3) = (5×10) @ (10×3)" in lines
-    assert "dD = df copied over D   (5×3)" in lines
+    assert "dD = expand(df, D)   (5×3)" in lines
     assert "dW = dD @ Xᵀ   (5×10) = (5×3)(3×10)" in lines
     assert "dX = Wᵀ @ dD   (10×3) = (10×5)(5×3)" in lines
 
@@ -573,7 +573,7 @@ def test_the_two_layer_demo() -> None:
     steps = run("demo", "two-layer")
     assert steps.code == 0, steps
     assert "dW2 = dt3 @ hᵀ   (3×4) = (3×1)(1×4)" in steps.stdout.splitlines()
-    assert "dt2 = dh × [t2 > 0]   (4) = [-0.0281068 -0.0550308 0 0]" in steps.stdout.splitlines()
+    assert "dt2 = dh × step(t2)   (4) = [-0.0281068 -0.0550308 0 0]" in steps.stdout.splitlines()
     assert "two-layer" in run("demo").stdout
     assert run("demo", "two-layer", "--circuit").stderr.startswith("error: --circuit is for scalar expressions")
 

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import MathError, UsageError
-from ..graph import Graph
 from ..formula import Formula
 from ..formula import evaluate as evaluate_formula
+from ..graph import Graph
 from ..ops import OPS, OVERFLOW, RULE_INPUTS, Op
 from ..printer import spell
-from ..rules import TREES
+from ..rule_trees import TREES
 from ..shapes import Shape, ShapeError, broadcast, shape_of, words
 from ..styles import UNICODE
 from . import kernels
@@ -77,7 +77,8 @@ def node_shape(graph: Graph, i: int, xs: Sequence[Array]) -> Shape:
         return op.shape(*xs) if op.shape else broadcast(*[shape_of(x) for x in xs])
     except ShapeError as err:
         names = [graph.expr(j) for j in graph.args[i]]
-        formula = spell(op.name, [words(x.shape) for x in xs], UNICODE)
+        parts = [words(x.shape) for x in xs[: op.arity]] + [_text(x) for x in xs[op.arity :]]  # the axis: its value
+        formula = spell(op.name, parts, UNICODE)
         message = f"{graph.expr(i)}: {formula} — {_fill(str(err), names)}"
         raise MathError(message, graph.source, graph.spans[i]) from None
 

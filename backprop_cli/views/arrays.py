@@ -6,7 +6,6 @@ has every entry, as nested lists, with each node's ``"shape"``.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import numpy as np
@@ -21,7 +20,7 @@ from ..formatting import number, one_line
 from ..formula import Builder
 from ..ops import OPS
 from ..printer import spell, to_text
-from ..rules import TREES
+from ..rule_trees import TREES
 from ..shapes import Shape, words
 from ..styles import ASCII as ASCII_STYLE
 from ..styles import UNICODE as UNICODE_STYLE
@@ -84,14 +83,15 @@ def contribution(ev: ArrayEvaluation, i: int, k: int, ascii: bool = False) -> tu
     b = Builder()
     local = TREES[op.name][k]
     upstream_id = b.var("g")
-    node = upstream_id if local.is_constant() and local.consts[0] == 1.0 else b.node("mul", upstream_id, b.insert(local, {}))
+    node = (
+        upstream_id
+        if local.is_constant() and local.consts[0] == 1.0
+        else b.node("mul", upstream_id, b.insert(local, {}))
+    )
     summed = _summed_axes(target, ev.shape(i))
     note = words(target)
     if summed:
-        if len(summed) == 1:
-            node = b.node("sum", node, b.const(float(summed[0])))
-        else:
-            node = b.node("sum", node)
+        node = b.node("sum", node, b.const(float(summed[0]))) if len(summed) == 1 else b.node("sum", node)
         where = f"over axis {summed[0]}" if len(summed) == 1 else "over every entry"
         note = f"{words(target)} ← {words(ev.shape(i))}, summed {where}: broadcast"
         if len(summed) > 1 and target:
