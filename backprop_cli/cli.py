@@ -115,6 +115,7 @@ cli.register("eval")
 cli.register("demo")
 cli.register("graph")
 cli.register("check")
+cli.register("batch")
 
 
 def main() -> None:

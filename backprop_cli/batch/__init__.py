@@ -1,0 +1,1 @@
+"""`backprop batch`: one expression over many rows, streamed (NumPy, pyarrow, polars: imported only here)."""
