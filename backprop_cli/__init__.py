@@ -1,4 +1,12 @@
-"""backprop: a command-line expression differentiator that shows backpropagation node by node."""
+"""backprop: a command-line expression differentiator that shows backpropagation node by node.
+
+For pipelines, ``backprop_cli.compile(EXPR)`` returns a vectorized kernel over NumPy arrays (see
+``docs/batch.md``); it is imported on first use, so that the command line starts without NumPy.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 # Built-in modules only, already loaded at start-up: `signal` itself takes ~1 ms to import (enums),
 # long enough for a Ctrl-C to land in it.
@@ -21,3 +29,15 @@ def interrupted(signum: int = _signal.SIGINT, frame: object = None) -> None:
 # of backprop's to run: Ctrl-C is handled from here on. Imported as a library, signals are left alone.
 if sys.argv[:1] == ["-m"] or os.path.basename(sys.argv[0] if sys.argv else "") in ("backprop", "backprop.exe"):
     _signal.signal(_signal.SIGINT, interrupted)
+
+
+if TYPE_CHECKING:
+    from .batch.kernel import compile_expression as compile  # noqa: A004
+
+
+def __getattr__(name: str) -> Any:
+    if name == "compile":
+        from .batch.kernel import compile_expression
+
+        return compile_expression
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

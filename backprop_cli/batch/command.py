@@ -151,7 +151,7 @@ def batch(
     from ..cache import load
     from .kernel import Kernel
     from .progress import progress
-    from .run import RowMathError, Writer, output_names, run
+    from .run import RowMathError, Writer, run
     from .writers import CsvWriter, JsonlWriter, ParquetWriter
 
     source, path, values = split_words(words, file)
@@ -162,7 +162,7 @@ def batch(
     )
     kernel = Kernel(graph, wrt)
     kept = [name.strip() for name in (keep or "").split(",") if name.strip()]
-    names = output_names(graph, kernel.wrt)
+    names = kernel.columns
     clash = [name for name in kept if name in names]
     if clash:
         raise UsageError(f"--keep {', '.join(clash)} has the name of an output column")
@@ -178,7 +178,7 @@ def batch(
         stream = resources.enter_context(output_stream(output, out_fmt))
         writer = writers[out_fmt](stream, [*kept, *names])
         try:
-            summary = run(graph, kernel, reader.chunks(numeric, kept), fixed, writer, on_error, bar)
+            summary = run(kernel, reader.chunks(numeric, kept), fixed, writer, on_error, bar)
         except BaseException as err:
             with contextlib.suppress(Exception):  # the output is abandoned; a failure to finish it adds nothing
                 writer.close()

@@ -5,12 +5,13 @@ Piped or redirected stderr shows nothing, so that logs stay clean.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from typing import Any
 
 DELAY = 1.0
-"""Seconds before the bar appears: short runs finish without one."""
+"""Seconds before the bar appears: short runs finish without one (``BACKPROP_PROGRESS_DELAY`` changes it)."""
 
 
 class Silent:
@@ -28,6 +29,7 @@ class Bar:
 
     def __init__(self, total: int | None) -> None:
         self.total = total
+        self.delay = float(os.environ.get("BACKPROP_PROGRESS_DELAY", DELAY))
         self.start = time.monotonic()
         self.rows = 0
         self.progress: Any = None
@@ -36,7 +38,7 @@ class Bar:
     def advance(self, rows: int, done: int) -> None:
         self.rows += rows
         if self.progress is None:
-            if time.monotonic() - self.start < DELAY:
+            if time.monotonic() - self.start < self.delay:
                 return
             self._show()
         rate = self.rows / max(time.monotonic() - self.start, 1e-9)

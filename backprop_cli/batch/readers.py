@@ -223,8 +223,7 @@ class ParquetReader:
                 values = column.cast(pa.float64()).to_numpy()
                 if not np.isfinite(values).all():
                     row = done + int(np.argmin(np.isfinite(values))) + 1
-                    raise InputError(
-                        f"row {row}: {name} must be a finite number, not {values[row - done - 1]!r}")
+                    raise InputError(f"row {row}: {name} must be a finite number, not {values[row - done - 1]!r}")
                 numbers[name] = values
             table = pa.Table.from_batches([batch]).select(list(keep))
             done += batch.num_rows
