@@ -32,7 +32,7 @@ if sys.argv[:1] == ["-m"] or os.path.basename(sys.argv[0] if sys.argv else "") i
 
 
 if TYPE_CHECKING:
-    from .batch.kernel import compile_expression as compile  # noqa: A004
+    from .batch.kernel import compile_expression as compile  # noqa: F401 (the lazy attribute below)
 
 
 def __getattr__(name: str) -> Any:
