@@ -93,9 +93,8 @@ def kernel(rows: int, rounds: int) -> None:
         theirs = time.perf_counter() - start
         ratios.append(theirs / ours)
     low, mid, high = min(ratios), statistics.median(ratios), max(ratios)
-    print(
-        f"  kernel / hand-written NumPy, rows per second: median {mid:.0%} (range {low:.0%} to {high:.0%}, {rounds} rounds of {rows:,} rows)"
-    )
+    spread = f"range {low:.0%} to {high:.0%}, {rounds} rounds of {rows:,} rows"
+    print(f"  kernel / hand-written NumPy, rows per second: median {mid:.0%} ({spread})")
     result = compiled(**columns)
     expected = by_hand(*(columns[name] for name in INPUTS))
     worst = max(

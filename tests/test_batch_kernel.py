@@ -72,7 +72,9 @@ def assert_rows_agree(expr: str, columns: dict[str, np.ndarray], kernel: Kernel)
         else:
             message = None
         if message is not None:
-            assert dict(result.errors).get(r) is not None, f"{expr} at {point}: eval fails ({message}), the kernel does not"
+            assert dict(result.errors).get(r) is not None, (
+                f"{expr} at {point}: eval fails ({message}), the kernel does not"
+            )
             assert dict(result.errors)[r].message == message
             continue
         assert r not in failed, f"{expr} at {point}: the kernel fails, eval does not"
