@@ -15,6 +15,7 @@ import os
 import sys
 
 __version__ = "0.1.0"
+__all__ = ["__version__", "compile"]
 
 EXIT_INTERRUPTED = 130
 
@@ -32,7 +33,7 @@ if sys.argv[:1] == ["-m"] or os.path.basename(sys.argv[0] if sys.argv else "") i
 
 
 if TYPE_CHECKING:
-    from .batch.kernel import compile_expression as compile  # noqa: F401 (the lazy attribute below)
+    from .batch.kernel import compile_expression as compile
 
 
 def __getattr__(name: str) -> Any:

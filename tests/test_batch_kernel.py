@@ -65,12 +65,11 @@ def assert_rows_agree(expr: str, columns: dict[str, np.ndarray], kernel: Kernel)
     agreed = 0
     for r in range(rows):
         point = {name: float(column[r]) for name, column in columns.items()}
+        message: str | None = None
         try:
             ev = evaluate(graph, point, wrt=kernel.wrt)
         except MathError as err:
             message = err.message
-        else:
-            message = None
         if message is not None:
             assert dict(result.errors).get(r) is not None, (
                 f"{expr} at {point}: eval fails ({message}), the kernel does not"

@@ -224,8 +224,8 @@ class Kernel:
                     g[r] = np.nan
                 continue
             value[r] = ev.value
-            for name, g in ev.input_grads().items():
-                gradients[name][r] = g
+            for name, grad in ev.input_grads().items():
+                gradients[name][r] = grad
         return errors
 
     def __call__(self, on_error: str = "raise", /, **inputs: Any) -> Result:
@@ -239,12 +239,13 @@ class Kernel:
 
 
 def _full(array: Any, size: int, seen: set[int]) -> np.ndarray:
-    """A float64 array of ``shape`` that the caller may write to: a copy of a constant, a broadcast, an
+    """A float64 array of ``size`` that the caller may write to: a copy of a constant, a broadcast, an
     input or an array already returned (the reverse pass passes a gradient on through sums unchanged)."""
+    fresh: np.ndarray = array
     if not isinstance(array, np.ndarray) or id(array) in seen or array.shape != (size,) or not array.flags.owndata:
-        array = np.array(np.broadcast_to(array, (size,)), dtype=np.float64)
-    seen.add(id(array))
-    return array
+        fresh = np.array(np.broadcast_to(array, (size,)), dtype=np.float64)
+    seen.add(id(fresh))
+    return fresh
 
 
 def _rebuild(data: tuple[object, ...], wrt: list[str]) -> Kernel:
