@@ -280,6 +280,7 @@ def test_math_error_on_stdout_jsonl_is_the_last_line() -> None:
     assert result.code == 1
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert lines[0] == {"f": 0.0, "df_dx": 1.0}
+    assert lines[-1]["schema_version"] == 1  # the error object of every JSON output
     assert lines[-1]["error"]["kind"] == "math"
     assert lines[-1]["error"]["row"] == 2
     assert len(lines) == 2

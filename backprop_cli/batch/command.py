@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
 import os
 import sys
 import tempfile
@@ -184,7 +183,11 @@ def batch(
                 writer.close()
             if isinstance(err, RowMathError) and (output is None or output == "-") and out_fmt == "jsonl":
                 # The error is the last line of the stream.
-                stream.write(json.dumps({"error": err.to_json() | {"row": err.row}}).encode() + b"\n")
+                from ..views.json_view import dumps, error
+
+                body = error(err)
+                body["error"]["row"] = err.row
+                stream.write(dumps(body).encode() + b"\n")
             raise
         writer.close()
     if summary.affected:
