@@ -169,13 +169,18 @@ def test_the_kernel_pickles_for_dask_workers() -> None:
     assert g(x=3.0, y=2.0).gradients["x"] == 12.0
 
 
-def test_importing_the_package_does_not_import_numpy() -> None:
+def test_the_package_and_eval_import_no_numpy_pyarrow_or_polars() -> None:
     import subprocess
     import sys
 
-    code = "import sys, backprop_cli; print('numpy' in sys.modules)"
+    code = (
+        "import sys, contextlib, io, backprop_cli.cli as c\n"
+        "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
+        "    c.cli.main(['eval', 'sigmoid(w*x)', '-w', '2', '-x', '1', '--json'])\n"
+        "print(sorted(m for m in ('numpy', 'pyarrow', 'polars') if m in sys.modules))"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "False"
+    assert done.stdout.strip() == "[]", done.stderr
 
 
 def test_long_columns_run_in_tiles_with_errors_at_their_global_rows(monkeypatch: pytest.MonkeyPatch) -> None:
