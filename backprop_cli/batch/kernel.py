@@ -28,7 +28,7 @@ from ..errors import MathError
 from ..formula import Builder, Formula, evaluate, float_impl
 from ..graph import Graph
 from ..printer import to_text
-from ..rules import TREES
+from ..rule_trees import TREES
 from ..styles import NUMPY
 
 _OPERANDS = ("a", "b", "c")
