@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from backprop_cli.batch import blocks
 from backprop_cli.cli import cli
-from conftest import NEURON_GRADS, Run
+from conftest import NEURON_GRADS, Run, validate_json
 
 NEURON = "sigmoid(w0*x0 + w1*x1 + w2)"
 POINTS = [
@@ -55,6 +55,14 @@ def eval_json(expr: str, point: dict[str, Any]) -> dict[str, Any]:
 
 def inputs_of(row: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in row.items() if k != "id"}
+
+
+def jsonl_lines(text: str) -> list[dict[str, Any]]:
+    """The objects of a JSON Lines output, each checked against the published schema."""
+    lines = [json.loads(line) for line in text.splitlines()]
+    for line in lines:
+        validate_json("batch", line)
+    return lines
 
 
 def read_csv_rows(text: str) -> list[dict[str, str]]:
@@ -97,7 +105,7 @@ def test_numbers_are_written_with_the_shortest_round_trip_digits() -> None:
         assert float(row["f"]) == v
         assert digits(row["f"]) == digits(repr(v))  # repr's digits: the shortest that read back as v
     jsonl = batch_ok("x * 1", "-", "--out-format", "jsonl", input=text).stdout
-    assert [json.loads(line)["f"] for line in jsonl.splitlines()] == values
+    assert [line["f"] for line in jsonl_lines(jsonl)] == values
 
 
 def test_output_label_names_the_value_column_and_wrt_limits_gradients() -> None:
@@ -136,7 +144,7 @@ def test_empty_input_writes_the_header_only() -> None:
 
 def test_jsonl_in_jsonl_out_keeps_json_types() -> None:
     out = batch_ok(NEURON, "-", "--keep", "id", input=jsonl_text(POINTS)).stdout
-    lines = [json.loads(line) for line in out.splitlines()]
+    lines = jsonl_lines(out)
     assert [line["id"] for line in lines] == ["a", "b", "c"]
     assert lines[0]["f"] == eval_json(NEURON, inputs_of(POINTS[0]))["value"]
 
@@ -278,7 +286,7 @@ def test_a_failed_run_leaves_an_existing_output_file_untouched(tmp_path: Path) -
 def test_math_error_on_stdout_jsonl_is_the_last_line() -> None:
     result = batch("log(x)", "-", "--out-format", "jsonl", input=LOGS)
     assert result.code == 1
-    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    lines = jsonl_lines(result.stdout)
     assert lines[0] == {"f": 0.0, "df_dx": 1.0}
     assert lines[-1]["schema_version"] == 1  # the error object of every JSON output
     assert lines[-1]["error"]["kind"] == "math"
@@ -298,7 +306,7 @@ def test_on_error_null_writes_empty_results_and_counts_them() -> None:
     assert result.stdout.splitlines()[2] == ","
     assert "2 of 5 rows had a math error and were written with empty results (rows 2, 4)" in result.stderr
     jsonl = batch_ok("log(x)", "-", "--on-error", "null", "--out-format", "jsonl", input=LOGS).stdout
-    assert json.loads(jsonl.splitlines()[1]) == {"f": None, "df_dx": None}
+    assert jsonl_lines(jsonl)[1] == {"f": None, "df_dx": None}
 
 
 def test_on_error_skip_leaves_rows_out() -> None:
