@@ -246,6 +246,18 @@ def test_keep_of_a_missing_column_and_output_name_clash() -> None:
     assert "has the name of an output column" in batch("2*x", "-", "--keep", "f", input="x,f\n1,2\n").stderr
 
 
+def test_vectors_are_not_batch_values() -> None:
+    result = batch("x*w", "-", "-w", "[1, 2]", input="x\n1\n")
+    assert result.code == 2
+    assert "give numbers, not vectors or matrices" in result.stderr
+
+
+def test_wrt_naming_no_input_is_a_usage_error() -> None:
+    result = batch("x*2", "-", "--wrt", "y", input="x\n1\n")
+    assert result.code == 2
+    assert "--wrt y" in result.stderr
+
+
 def test_empty_input_and_non_utf8() -> None:
     assert "the input is empty" in batch("x", "-", "--format", "csv", input="").stderr
     result = batch("x", "-", input=b"x\n1\n\xff\n")

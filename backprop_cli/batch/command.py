@@ -10,14 +10,14 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from typing import Any, BinaryIO
 
-from ..args import parse_values, read_program
+from ..args import Value, parse_values, read_program
 from ..errors import FileError, InputError, UsageError
 from ..output import warn
 
 EXTENSIONS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
 
 
-def split_words(words: Sequence[str], file: str | None) -> tuple[str, str | None, dict[str, float]]:
+def split_words(words: Sequence[str], file: str | None) -> tuple[str, str | None, dict[str, Value]]:
     """EXPR (unless --file), then INPUT unless the next word is a value (-x 2, x=2), then VALUES."""
     words = list(words)
     if file is None:
@@ -147,18 +147,22 @@ def batch(
     on_error: str,
 ) -> None:
     """Run ``backprop batch``."""
-    from ..cache import load
+    from ..arrays import uses_arrays
+    from ..commands.loading import check_wrt, load_graph
     from .kernel import Kernel
     from .progress import progress
     from .run import RowMathError, Writer, run
     from .writers import CsvWriter, JsonlWriter, ParquetWriter
 
     source, path, values = split_words(words, file)
-    graph = load(source)
-    warn(graph.warnings)
-    warn(
-        [f"'{name}' is not used by the expression; its value is ignored" for name in values if name not in graph.inputs]
-    )
+    graph = load_graph(source)
+    if uses_arrays(graph, values):
+        raise UsageError("batch evaluates scalar expressions at many points: give numbers, not vectors or matrices")
+    fixed = {name: float(value) for name, value in values.items() if name in graph.inputs}  # type: ignore[arg-type]
+    unused = [name for name in values if name not in graph.inputs]
+    warn([f"'{name}' is not used by the expression; its value is ignored" for name in unused])
+    if wrt is not None:
+        check_wrt(graph, wrt)
     kernel = Kernel(graph, wrt)
     kept = [name.strip() for name in (keep or "").split(",") if name.strip()]
     names = kernel.columns
@@ -168,8 +172,7 @@ def batch(
 
     with contextlib.ExitStack() as resources:
         reader, in_fmt = resources.enter_context(open_reader(path, format_of(path, in_format or fmt, "input")))
-        numeric = bind_columns(list(graph.inputs), reader.columns, values, kept)
-        fixed = {name: value for name, value in values.items() if name in graph.inputs}
+        numeric = bind_columns(list(graph.inputs), reader.columns, fixed, kept)
         out_fmt = format_of(output, out_format or fmt, "output") or in_fmt
         writers: dict[str, type[Writer]] = {"csv": CsvWriter, "jsonl": JsonlWriter, "parquet": ParquetWriter}
         bar = progress(reader.total)
