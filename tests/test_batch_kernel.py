@@ -131,6 +131,15 @@ def test_generated_code_is_readable_staged_numpy() -> None:
     assert "secret" not in Kernel(parse("secret_name * exp(secret_name)")).source
 
 
+def test_docs_show_the_real_generated_code() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "batch.md").read_text(encoding="utf-8")
+    call = '>>> print(backprop_cli.compile("(x+y)*z").source)\n'
+    shown = doc[doc.index(call) + len(call) :].split("```")[0]
+    assert shown == backprop_cli.compile("(x+y)*z").source
+
+
 def test_wrt_and_scalars_broadcast() -> None:
     f = backprop_cli.compile("sigmoid(w0*x0 + w1*x1 + w2)", wrt=["x0", "x1"])
     xs = np.linspace(-2, 2, 5)

@@ -130,7 +130,8 @@ def generate(graph: Graph, wrt: Sequence[str]) -> str:
     if graph.inputs.get(wrt[0] if wrt else "", -1) == output:  # the expression is one input: df/dx = 1
         grads[0] = "ones"
     body = "".join(f"    {line}\n" for line in lines)
-    return f"def kernel(inputs, consts, check):\n{body}    return {var[-1]}, ({''.join(g + ', ' for g in grads)})\n"
+    grads_tuple = f"({', '.join(grads)}{',' if len(grads) == 1 else ''})"
+    return f"def kernel(inputs, consts, check):\n{body}    return {var[-1]}, {grads_tuple}\n"
 
 
 class Kernel:
