@@ -342,3 +342,12 @@ def test_gradient_conventions_agree_with_eval_where_numpy_would_say_nan() -> Non
     assert (
         out == f"f,df_da,df_db\n{expected['value']!r},{expected['gradients']['a']!r},{expected['gradients']['b']!r}\n"
     )
+
+
+def test_every_input_fixed_still_gives_one_row_per_input_row(tmp_path: Path) -> None:
+    text = "id,x\na,1\nb,2\n"
+    assert batch_ok("w*2", "-", "-w", "3", "--keep", "id", input=text).stdout == "id,f,df_dw\na,6.0,2.0\nb,6.0,2.0\n"
+    parquet = tmp_path / "rows.parquet"
+    batch_ok("w*2", "-", "-w", "3", "--output", str(parquet), input=text)
+    assert pq.read_table(parquet).num_rows == 2
+    assert batch_ok("w*2", str(parquet), "-w", "3", "--out-format", "jsonl").stdout.count("\n") == 2
