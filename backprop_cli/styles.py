@@ -121,12 +121,26 @@ NUMPY = ASCII.extend(
         "sigmoid": "sigmoid",
         "relu": "relu",
         "where": "where",
+        "tanh": "tanh",
     },
     function_format="np.{}",
     constants={"pi": "np.pi", "e": "np.e"},
     number=repr,
+    # sigmoid and tanh are computed as the float functions compute them (functions.sigmoid's two
+    # branches; the C library's tanh on expm1, which NumPy and math share), so that a row of
+    # `backprop batch` equals `eval` to the last bit: NumPy's own tanh is up to 2 ulp away, and
+    # 1 - tanh^2 turns that into hundreds of ulp of the gradient near saturation.
     helpers={
-        "sigmoid": "def sigmoid(x):\n    return np.exp(-np.logaddexp(0.0, -x))\n",
+        "sigmoid": "def sigmoid(x):\n"
+        "    e = np.exp(-np.abs(x))\n"
+        "    return np.maximum(e, (x >= 0).astype(np.float64)) / (1 + e)\n",
+        "tanh": "def tanh(x):\n"
+        "    a = np.abs(x)\n"
+        "    big = 1.0 - 2.0 / (np.expm1(a + a) + 2.0)\n"
+        "    t = np.expm1(-(a + a))\n"
+        "    small = -t / (t + 2.0)\n"
+        "    r = np.where(a >= 22.0, 1.0, np.where(a >= 1.0, big, small))\n"
+        "    return np.copysign(np.where(a < 2.0**-55, a * (1.0 + a), r), x)\n",
         "relu": "def relu(x):\n    return np.maximum(x, 0.0)\n",
         "step": "def step(x):\n    return np.where(x > 0, 1.0, 0.0)\n",
         "where": "def where(c, x, y):\n    return np.where(c != 0, x, y)\n",

@@ -150,7 +150,8 @@ class JsonlReader:
         keep_types: dict[str, pa.DataType] = {}
         source = _prefixed(self._head, self.stream)
         for block in blocks(source, 1, 0, csv=False):
-            frame = _ndjson(block.data, schema, [*numeric, *keep])
+            # The first block's kept columns are inferred; then the schema is fixed (much faster).
+            frame = _ndjson(block.data, schema, [*numeric, *keep], fixed=not keep or bool(keep_types))
             if frame is not None and not any(frame[name].null_count() for name in numeric):
                 numbers = {name: frame[name].to_numpy() for name in numeric}
                 if _finite(numbers):
@@ -163,10 +164,13 @@ class JsonlReader:
             yield _from_lists(jsonl_block(block, numeric, keep), keep_types, block.end)
 
 
-def _ndjson(data: bytes, schema: dict[str, Any], needed: list[str]) -> pl.DataFrame | None:
+def _ndjson(data: bytes, schema: dict[str, Any], needed: list[str], fixed: bool) -> pl.DataFrame | None:
     """A block of JSON Lines read by polars, or None if polars refuses it or a column is missing."""
     try:
-        frame = pl.read_ndjson(data, schema_overrides=schema, infer_schema_length=None)
+        if fixed:
+            frame = pl.read_ndjson(data, schema=schema)
+        else:
+            frame = pl.read_ndjson(data, schema_overrides=schema, infer_schema_length=1000)
     except pl.exceptions.PolarsError:
         return None
     return frame if all(name in frame.columns for name in needed) else None
