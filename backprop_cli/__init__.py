@@ -6,8 +6,6 @@ For pipelines, ``backprop_cli.compile(EXPR)`` returns a vectorized kernel over N
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 # Built-in modules only, already loaded at start-up: `signal` itself takes ~1 ms to import (enums),
 # long enough for a Ctrl-C to land in it.
 import _signal  # type: ignore[import-not-found]
@@ -32,11 +30,15 @@ if sys.argv[:1] == ["-m"] or os.path.basename(sys.argv[0] if sys.argv else "") i
     _signal.signal(_signal.SIGINT, interrupted)
 
 
+# After the handler: typing is not a built-in module (click imports it anyway).
+from typing import TYPE_CHECKING  # noqa: E402
+
 if TYPE_CHECKING:
     from .batch.kernel import compile_expression as compile
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
+    """``backprop_cli.compile``, imported on first use (NumPy is loaded only then)."""
     if name == "compile":
         from .batch.kernel import compile_expression
 

@@ -50,3 +50,24 @@ def test_no_progress_bar_when_stderr_is_piped(tmp_path: Path) -> None:
     code, stderr = run_with_stderr(False, tmp_path)
     assert code == 0, stderr
     assert stderr == ""
+
+
+def test_ctrl_c_removes_the_partial_output_file(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    out = tmp_path / "out.csv"
+    command = [sys.executable, "-m", "backprop_cli", "batch", "x*2", "-", "--output", str(out)]
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdin is not None
+    process.stdin.write(b"x\n" + b"1\n" * 1000)
+    process.stdin.flush()
+    deadline = time.monotonic() + 30
+    while not list(tmp_path.glob(".out.csv.*.partial")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert list(tmp_path.glob(".out.csv.*.partial")), "the run did not start writing"
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 130, stderr
+    assert b"interrupted" in stderr
+    assert list(tmp_path.iterdir()) == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import signal
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -122,6 +123,9 @@ def output_stream(path: str | None, fmt: str) -> Iterator[BinaryIO]:
         fd, temp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".partial")
     except OSError as exc:
         raise FileError(f"cannot write {path}: {exc.strerror or exc}") from None
+    # Ctrl-C raises KeyboardInterrupt here rather than exiting at once (see entry.py), so that the
+    # partial file is removed on the way out.
+    handler = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         with os.fdopen(fd, "wb") as stream:
             yield stream
@@ -132,6 +136,7 @@ def output_stream(path: str | None, fmt: str) -> Iterator[BinaryIO]:
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
+        signal.signal(signal.SIGINT, handler)
 
 
 def batch(
@@ -156,9 +161,9 @@ def batch(
 
     source, path, values = split_words(words, file)
     graph = load_graph(source)
-    if uses_arrays(graph, values):
+    if uses_arrays(graph, values):  # (the kernel refuses array expressions too; this also covers values)
         raise UsageError("batch evaluates scalar expressions at many points: give numbers, not vectors or matrices")
-    fixed = {name: float(value) for name, value in values.items() if name in graph.inputs}  # type: ignore[arg-type]
+    fixed = {name: float(value) for name, value in values.items() if name in graph.inputs}
     unused = [name for name in values if name not in graph.inputs]
     warn([f"'{name}' is not used by the expression; its value is ignored" for name in unused])
     if wrt is not None:

@@ -24,7 +24,7 @@ import numpy as np
 
 from ..engine import check_wrt
 from ..engine import evaluate as evaluate_point
-from ..errors import MathError
+from ..errors import MathError, UsageError
 from ..formula import Builder, Formula, evaluate, float_impl
 from ..graph import Graph
 from ..printer import to_text
@@ -141,6 +141,10 @@ class Kernel:
     """
 
     def __init__(self, graph: Graph, wrt: Sequence[str] | None = None) -> None:
+        from ..arrays import uses_arrays
+
+        if uses_arrays(graph, {}):
+            raise UsageError("the kernel evaluates scalar expressions at many points: no vectors or matrices")
         self.graph = graph
         self.wrt = list(graph.inputs) if wrt is None else check_wrt(graph, wrt)
         self.inputs = list(graph.inputs)
@@ -152,7 +156,7 @@ class Kernel:
         # The code is the printer's output for the table's rule trees, with node names v<i>: no user text.
         exec(compile(helpers + self.source, "<backprop kernel>", "exec"), namespace)
         self._run = namespace["kernel"]
-        self._consts = {i: np.float64(c) for i, c in enumerate(graph.consts) if c is not None}
+        self._consts = {i: np.float64(c) for i, c in enumerate(graph.consts) if isinstance(c, float)}
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (_rebuild, (self.graph.to_data(), self.wrt))
