@@ -575,7 +575,10 @@ def test_the_two_layer_demo() -> None:
     assert "dW2 = dt3 @ hᵀ   (3×4) = (3×1)(1×4)" in steps.stdout.splitlines()
     assert "dt2 = dh × step(t2)   (4) = [-0.0281068 -0.0550308 0 0]" in steps.stdout.splitlines()
     assert "two-layer" in run("demo").stdout
-    assert run("demo", "two-layer", "--circuit").stderr.startswith("error: --circuit is for scalar expressions")
+    circuit = run("demo", "two-layer", "--circuit").stdout.splitlines()
+    assert "│       ├── t3 = W2 @ h  [matmul]  value (3)  grad (3)" in circuit  # shapes where values were
+    assert "└── t5 = s[y]  [pick]  value 0.32  grad −1" in circuit
+    assert run("demo", "two-layer", "--latex").stderr.startswith("error: --steps --latex is for scalar expressions")
 
 
 def test_the_reference_lists_every_array_op_with_its_rules() -> None:

@@ -147,7 +147,7 @@ def _steps(ev: "Evaluation", o: ViewOptions) -> Any:
     return steps.render(ev, o.digits, _formula_style(o))
 
 
-def _circuit(ev: "Evaluation", o: ViewOptions) -> Any:
+def _circuit(ev: "Evaluation | ArrayEvaluation", o: ViewOptions) -> Any:
     from ..views import circuit
 
     return circuit.render(ev, o.digits, _formula_style(o), o.max_rows)
@@ -256,6 +256,7 @@ VIEWS: dict[str, View] = {
             "Draw the circuit as a tree.",
             {"terminal": _circuit},
             frozenset({"wrt", "digits", "max_rows", "ascii", "svg"}),
+            {"terminal": _circuit},
         ),
     ]
 }

@@ -7,7 +7,7 @@ words, so the tree reads the same without colour.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..engine import Evaluation
 from ..printer import Style
@@ -15,8 +15,11 @@ from ..wires import wires
 from .notation import Refs
 from .theme import DIM, GRAD, LABEL, VALUE
 
+if TYPE_CHECKING:
+    from ..arrays.evaluation import ArrayEvaluation
 
-def _node_text(ev: Evaluation, refs: Refs, i: int, style: Style) -> Any:
+
+def _node_text(ev: Evaluation | ArrayEvaluation, refs: Refs, i: int, style: Style) -> Any:
     """``label = formula  [op]  value v  grad g``."""
     from rich.text import Text
 
@@ -32,8 +35,9 @@ def _node_text(ev: Evaluation, refs: Refs, i: int, style: Style) -> Any:
     return text
 
 
-def render(ev: Evaluation, digits: int = 6, style: Style | None = None, max_rows: int = 200) -> Any:
-    """A Rich Tree of the circuit, built with an explicit stack (no recursion).
+def render(ev: Evaluation | ArrayEvaluation, digits: int = 6, style: Style | None = None, max_rows: int = 200) -> Any:
+    """A Rich Tree of the circuit, built with an explicit stack (no recursion). With vectors and
+    matrices, each value and gradient is shown by its shape, as in ``(2×3)``.
 
     At most ``max_rows`` lines are drawn (0: all): a tree is as wide as it is deep, so a deep
     expression is cut off with a note rather than drawn thousands of columns wide.

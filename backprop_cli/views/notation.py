@@ -6,6 +6,8 @@ The op table's rule trees are printed by ``printer.py`` with precedence; nothing
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ..engine import Evaluation
 from ..formatting import number
 from ..formula import Builder, Formula, fold_integers
@@ -13,6 +15,9 @@ from ..ops import OPS, RULE_INPUTS
 from ..printer import Style, to_pieces, to_text
 from ..rule_trees import TREES
 from ..styles import ASCII, LATEX, UNICODE
+
+if TYPE_CHECKING:
+    from ..arrays.evaluation import ArrayEvaluation
 
 __all__ = ["ASCII", "LATEX", "UNICODE", "Refs"]
 
@@ -23,16 +28,21 @@ class Refs:
     """How the nodes of an evaluation are referred to in formulas: by label, or by its literal text
     for a constant leaf (``2``, ``pi``)."""
 
-    def __init__(self, ev: Evaluation, style: Style, digits: int) -> None:
+    def __init__(self, ev: Evaluation | ArrayEvaluation, style: Style, digits: int) -> None:
         self.ev, self.style, self.digits = ev, style, digits
 
     def is_literal(self, i: int) -> bool:
         g = self.ev.graph
         return OPS[g.ops[i]].arity == 0 and g.consts[i] is not None
 
-    def num(self, x: float) -> str:
-        """A number at the view's digits, in the style's spelling (its minus sign)."""
-        return self.style.spell_number(number(x, self.digits))
+    def num(self, x: Any) -> str:
+        """A number at the view's digits, in the style's spelling (its minus sign); a vector or a
+        matrix (an array evaluation) by its shape, as in ``(2×3)``."""
+        if getattr(x, "ndim", 0):
+            from ..shapes import words
+
+            return words(x.shape)
+        return self.style.spell_number(number(float(x), self.digits))
 
     def value(self, i: int) -> str:
         return self.num(self.ev.values[i])
@@ -40,9 +50,14 @@ class Refs:
     def _leaf(self, b: Builder, j: int, values: bool) -> int:
         g = self.ev.graph
         if self.is_literal(j):
-            text = g.expr(j)
-            return b.const(float(g.consts[j] or 0.0), text if text.isidentifier() else None)  # type: ignore[arg-type]
-        return b.const(self.ev.values[j]) if values else b.var(g.labels[j])
+            text, const = g.expr(j), g.consts[j]
+            if isinstance(const, tuple):  # an array literal: written as it was
+                return b.var(text)
+            return b.const(float(const or 0.0), text if text.isidentifier() else None)
+        if not values:
+            return b.var(g.labels[j])
+        value = self.ev.values[j]
+        return b.var(self.num(value)) if getattr(value, "ndim", 0) else b.const(float(value))
 
     def formula(self, i: int, values: bool = False) -> str:
         """Node i's operation on its inputs' labels (or values)."""
