@@ -76,3 +76,34 @@ base = results[0]["median"]
 for r in results:
     print(f"  {r['command']:<46} median {r['median']:6.3f} s  (min {r['min']:.3f}, max {r['max']:.3f})  {r['median'] / base:4.2f}x numpy by hand")
 PY
+
+echo
+echo "== in one process, min of 7 runs (robust to a loaded machine): the engine against NumPy by hand"
+env PYTHONPATH="$work/head" "$py" - <<'PY'
+import time
+import numpy as np
+from backprop_cli.arrays.engine import evaluate
+from backprop_cli.parse import parse
+W, X = np.load("W.npy"), np.load("X.npy")
+graph = parse("sum(W @ X)")
+
+def by_hand():
+    D = W @ X
+    G = np.ones_like(D)
+    return G @ X.T, W.T @ G
+
+def engine():
+    return evaluate(graph, {"W": W, "X": X}).input_grads()
+
+times = {"numpy by hand": [], "backprop engine": []}
+for _ in range(7):
+    for name, fn in (("numpy by hand", by_hand), ("backprop engine", engine)):
+        start = time.perf_counter()
+        fn()
+        times[name].append(time.perf_counter() - start)
+base = min(times["numpy by hand"])
+for name, ts in times.items():
+    print(f"  {name:<16} min {min(ts):6.3f} s   {min(ts) / base:4.2f}x numpy by hand")
+g = engine()
+assert np.allclose(g["W"], np.ones((1000, 1000)) @ X.T) and np.allclose(g["X"], W.T @ np.ones((1000, 1000)))
+PY
