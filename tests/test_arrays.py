@@ -592,3 +592,13 @@ def test_the_reference_lists_every_array_op_with_its_rules() -> None:
             assert op.name in rows, op.name
             for rule in filter(None, op.vjp):
                 assert f"`{rule}`" in rows[op.name], (op.name, rule)
+
+
+def test_large_arrays_are_summarised_in_the_table_and_whole_in_json(tmp_path: Path) -> None:
+    np.save(tmp_path / "w.npy", np.arange(100.0).reshape(10, 10))
+    table = run("eval", "sum(W * W)", "-W", f"@{tmp_path / 'w.npy'}")
+    assert table.code == 0, table
+    assert "[[0 1 ... 8 9]" in table.stdout and "[90 91 ... 98 99]]" in table.stdout  # first and last rows, columns
+    data = run("eval", "sum(W * W)", "-W", f"@{tmp_path / 'w.npy'}", "--json").json()
+    assert data["gradients"]["W"] == (2 * np.arange(100.0).reshape(10, 10)).tolist()
+    assert data["value"] == float(np.sum(np.arange(100.0) ** 2))

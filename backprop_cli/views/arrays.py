@@ -25,6 +25,7 @@ from ..shapes import Shape, words
 from ..styles import ASCII as ASCII_STYLE
 from ..styles import UNICODE as UNICODE_STYLE
 from .symbols import UNICODE, Symbols
+from .table import shown_rows
 from .theme import DIM, GRAD, LABEL, VALUE, VERDICT
 
 SHOWN = 36
@@ -99,13 +100,6 @@ def contribution(ev: ArrayEvaluation, i: int, k: int, ascii: bool = False) -> tu
     return to_text(b.build(node), style, names), note
 
 
-def _rows(n: int, max_rows: int) -> tuple[range, range]:
-    if max_rows <= 0 or n <= max_rows:
-        return range(n), range(0)
-    head = (max_rows + 1) // 2
-    return range(head), range(n - (max_rows - head), n)
-
-
 def render(ev: ArrayEvaluation, digits: int = 6, max_rows: int = 200, style: Symbols = UNICODE) -> RenderableType:
     """Header, node table (with shapes) and the input gradients."""
     g = ev.graph
@@ -120,7 +114,7 @@ def render(ev: ArrayEvaluation, digits: int = 6, max_rows: int = 200, style: Sym
     table.add_column("value", no_wrap=True, style=VALUE)
     table.add_column(f"grad {d}{out}/{d}node", no_wrap=True, style=GRAD)
     table.add_column("gradient rules", overflow="fold", min_width=14)
-    head, tail = _rows(len(g), max_rows)
+    head, tail = shown_rows(len(g), max_rows)
     for ids in (head, tail):
         if ids is tail and len(tail):
             table.add_row(dots, "", f"{len(g) - len(head) - len(tail):,} more nodes", "", "", "", "")

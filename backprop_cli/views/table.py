@@ -20,7 +20,7 @@ def _local(ev: Evaluation, i: int, digits: int, d: str) -> str:
     )
 
 
-def _rows(n: int, max_rows: int) -> tuple[range, range]:
+def shown_rows(n: int, max_rows: int) -> tuple[range, range]:
     """The node ids to show: all, or the first and last halves of ``max_rows``."""
     if max_rows <= 0 or n <= max_rows:
         return range(n), range(0)
@@ -40,7 +40,7 @@ def render(ev: Evaluation, digits: int = 6, max_rows: int = 200, style: Symbols 
         derivatives = {f"grad {d}{out}/{d}node": [x or 0.0 for x in ev.grads]}
     else:
         derivatives = {f"{d}node/{d}{name}": ev.tangents[name] for name in ev.wrt}
-    head, tail = _rows(len(g), max_rows)
+    head, tail = shown_rows(len(g), max_rows)
     rows = []
     for ids in (head, tail):
         if ids is tail and len(tail):
