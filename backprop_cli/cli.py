@@ -116,6 +116,7 @@ cli.register("demo")
 cli.register("graph")
 cli.register("check")
 cli.register("batch")
+cli.register("html")
 
 
 def main() -> None:

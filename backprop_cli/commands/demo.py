@@ -14,10 +14,11 @@ from .registry import combinations_help, view_options, view_options_from
 
 @click.command("demo", cls=BackpropCommand, epilog=combinations_help())
 @click.argument("name", required=False)
+@click.option("--html", "html_file", metavar="FILE", help="Write the live circuit page to FILE (see backprop html).")
 @view_options
 @debug_option
 @click.pass_context
-def command(ctx: click.Context, /, name: str | None, **_: Any) -> None:
+def command(ctx: click.Context, /, name: str | None, html_file: str | None, **_: Any) -> None:
     """List the classic examples, or run NAME (in the steps view unless another is chosen).
 
     \b
@@ -27,6 +28,7 @@ def command(ctx: click.Context, /, name: str | None, **_: Any) -> None:
       backprop demo neuron --circuit
       backprop demo staged --steps --pause
       backprop demo patterns --latex
+      backprop demo staged --html staged.html
     """
     from ..demos import ALL_DEMOS as DEMOS
 
@@ -41,6 +43,11 @@ def command(ctx: click.Context, /, name: str | None, **_: Any) -> None:
 
     demo = DEMOS[name]
     values = {k: _value(k, v) for k, v in demo.values.items()}
+    if html_file is not None:
+        from .html import write_page
+
+        write_page(demo.source, values, html_file, options.digits)
+        return
     show(evaluate(demo.source, values, options.mode, options.wrt), options)
 
 

@@ -1,0 +1,74 @@
+"""``backprop html``: the circuit as a live page, to step through and to change inputs in a browser."""
+
+from __future__ import annotations
+
+import click
+
+from .options import BackpropCommand, debug_option, digits_option, source_arguments
+
+DEFAULT_OUTPUT = "circuit.html"
+START = 1.0
+"""Where an input starts on the page when no value is given for it."""
+
+
+@click.command("html", cls=BackpropCommand)
+@source_arguments
+@click.option(
+    "--output", metavar="FILE", default=DEFAULT_OUTPUT, show_default=True, help="Write the page to FILE ('-': stdout)."
+)
+@digits_option(6)
+@debug_option
+def command(words: tuple[str, ...], file: str | None, output: str, digits: int) -> None:
+    """Write the circuit of EXPR as one self-contained HTML page: step through the forward and the
+    backward pass, click a node to see how its gradient is made, change an input to see every value
+    and gradient move. The page needs no network and no installation: open it in any browser.
+
+    VALUES set where the inputs start (-x 2, -x=2 or x=2); an input without one starts at 1.
+
+    \b
+    Examples:
+      backprop html "q = x + y; f = q * z" -x -2 -y 5 -z -4
+      backprop html "sigmoid(w0*x0 + w1*x1 + w2)" -w0 2 -x0 -1 -w1 -3 -x1 -2 -w2 -3 --output neuron.html
+      backprop html --file model.bp -x 3 --output - > model.html
+    """
+    from ..args import invocation
+
+    source, values = invocation(words, file)
+    write_page(source, values, output, digits)
+
+
+def write_page(source: str, values: dict[str, float], output: str, digits: int = 6) -> None:
+    """Parse, check the starting point and write the page to ``output`` ('-': stdout)."""
+    from ..engine import bind_inputs, evaluate
+    from ..errors import FileError, InputError, MathError
+    from ..output import warn
+    from ..views.page import MAX_NODES, render
+    from ..views.page_ops import ops_js
+    from .loading import load_graph
+
+    graph = load_graph(source)
+    if len(graph) > MAX_NODES:
+        raise InputError(
+            f"the circuit has {len(graph):,} nodes; a page draws at most {MAX_NODES:,} "
+            "(use eval --json or graph for larger ones)"
+        )
+    start = {name: values.get(name, START) for name in graph.inputs}
+    missing = [name for name in graph.inputs if name not in values]
+    if missing:
+        warn([f"{', '.join(missing)} {'starts' if len(missing) == 1 else 'start'} at {START:g} (give -NAME VALUE to choose)"])
+    _, unused = bind_inputs(graph, {**start, **values})
+    warn(unused)
+    try:
+        evaluate(graph, start)
+    except MathError as err:
+        warn([f"at these values, {err.message}; the page shows it on its node"])
+    page = render(graph, start, digits, ops_js(graph))
+    if output == "-":
+        click.echo(page, nl=False)
+        return
+    try:
+        with open(output, "w", encoding="utf-8") as f:
+            f.write(page)
+    except OSError as exc:
+        raise FileError(f"cannot write {output}: {exc.strerror or exc}") from None
+    click.echo(f"wrote {output}: open it in a browser", err=True)

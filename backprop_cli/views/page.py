@@ -1,0 +1,219 @@
+"""The live circuit page: one self-contained HTML file (script, style and drawing inline).
+
+Python lays out and draws the circuit as SVG and writes down everything symbolic (labels, formulas,
+the derivation's wording); the page's script computes the numbers, from the op table's rules printed
+as JavaScript, and fills them in, so that an input can change in the browser.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import re
+from importlib import resources
+from typing import Any
+
+from ..derivation import backward_steps
+from ..engine import Evaluation
+from ..graph import Graph
+from ..layout import RADIUS, Layout, layout
+from ..ops import OPS, OVERFLOW
+from .diagram import symbol
+from .notation import UNICODE, Refs
+from .steps import _is_plain as is_plain
+
+MAX_NODES = 5000
+"""More nodes than this make a page no browser draws usefully."""
+
+
+def _structure(graph: Graph) -> Evaluation:
+    """An evaluation without numbers: :class:`Refs` reads only the graph to write formulas."""
+    return Evaluation(graph, [], [], [], [])
+
+
+def _users(graph: Graph) -> list[list[tuple[int, int]]]:
+    """For each node, (user, position) of every use, in the order of the backward steps."""
+    users: list[list[tuple[int, int]]] = [[] for _ in range(len(graph))]
+    for i, args in enumerate(graph.args):
+        for k, j in enumerate(args):
+            users[j].append((i, k))
+    return users
+
+
+def model(graph: Graph, values: dict[str, float], digits: int) -> dict[str, Any]:
+    """Everything the page's script needs, as JSON-ready data."""
+    style = UNICODE
+    refs = Refs(_structure(graph), style, digits)
+    out = graph.labels[-1]
+    users = _users(graph)
+    nodes = []
+    for i in range(len(graph)):
+        args = graph.args[i]
+        nodes.append(
+            {
+                "label": graph.labels[i],
+                "op": graph.ops[i],
+                "expr": graph.expr(i),
+                "args": list(args),
+                "input": graph.names[i] if graph.ops[i] == "var" else None,
+                "const": graph.consts[i],
+                "literal": refs.is_literal(i),
+                "needs": graph.needs_grad[i],
+                "locals": [
+                    {"head": style.derivative(graph.labels[i], refs.name(j)), "formula": refs.local_formula(i, k)}
+                    for k, j in enumerate(args)
+                ],
+            }
+        )
+    forward = []
+    for i in range(len(graph)):
+        if refs.is_literal(i):
+            continue
+        label = style.label(graph.labels[i])
+        if not graph.args[i]:
+            forward.append({"node": i, "head": f"{label} = ", "symbolic": None, "template": None})
+            continue
+        symbolic = refs.formula(i)
+        template = style.template(OPS[graph.ops[i]].notation)
+        forward.append({"node": i, "head": f"{label} = {symbolic} = ", "symbolic": symbolic, "template": template})
+    backward = []
+    explained: set[int] = set()
+    for i in range(len(graph) - 1, -1, -1):
+        if not graph.needs_grad[i]:
+            continue
+        node = graph.labels[i]
+        head = f"{style.derivative(out, node)} = "
+        contributions = []
+        gates = []
+        for user, k in users[i]:
+            formula = refs.local_formula(user, k)
+            contributions.append(
+                {
+                    "user": user,
+                    "k": k,
+                    "chain": f"{style.derivative(out, graph.labels[user])} {style.cdot} "
+                    f"{style.derivative(graph.labels[user], node)}",
+                    "formula": formula,
+                    "plain": is_plain(formula),
+                }
+            )
+            gate = OPS[graph.ops[user]].gate
+            if gate and user not in explained:
+                explained.add(user)
+                gates.append(gate)
+        note = f"   {style.arrow} {'; '.join(dict.fromkeys(gates))}" if gates else ""
+        backward.append({"node": i, "head": head, "contributions": contributions, "note": note})
+    return {
+        "source": graph.source,
+        "digits": digits,
+        "overflow": OVERFLOW,
+        "times": style.times,
+        "nodes": nodes,
+        "inputs": [{"name": name, "node": i, "value": values[name]} for name, i in graph.inputs.items()],
+        "forward": forward,
+        "backward": backward,
+    }
+
+
+
+
+def _attrs(**attrs: object) -> str:
+    return "".join(f' {k.rstrip("_").replace("_", "-")}="{html.escape(str(v))}"' for k, v in attrs.items())
+
+
+def _f(v: float) -> str:
+    return f"{v:.1f}"
+
+
+def _path(points: tuple[tuple[float, float], ...]) -> str:
+    """Smooth curves between the points, leaving and arriving horizontally, straight along stubs."""
+    (x, y), rest = points[0], points[1:]
+    d = f"M{_f(x)},{_f(y)}"
+    for n, (x1, y1) in enumerate(rest):
+        if y1 == y or n % 2 == 1:  # a stub, or a waypoint's straight passage through its layer
+            d += f" L{_f(x1)},{_f(y1)}"
+        else:
+            mid = (x + x1) / 2
+            d += f" C{_f(mid)},{_f(y)} {_f(mid)},{_f(y1)} {_f(x1)},{_f(y1)}"
+        x, y = x1, y1
+    return d
+
+
+def _join(end: tuple[float, float], cx: float, cy: float) -> str:
+    """From a stub's end to the edge of its gate's circle, pointing at the centre."""
+    dx, dy = end[0] - cx, end[1] - cy
+    r = RADIUS / math.hypot(dx, dy)
+    return f" L{_f(cx + dx * r)},{_f(cy + dy * r)}"
+
+
+def svg(graph: Graph, lay: Layout) -> str:
+    """The circuit as SVG: shapes and names; the numbers' <text> elements are empty, for the script."""
+    parts = [
+        f'<svg id="circuit" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_f(lay.width)} {_f(lay.height)}"'
+        f' width="{_f(lay.width)}" height="{_f(lay.height)}" role="group"'
+        f' aria-label="{html.escape("The circuit of " + graph.source)}">',
+        '<g class="wires">',
+    ]
+    for n, w in enumerate(lay.wires):
+        x, y = w.label_at
+        parts.append(
+            f'<g class="wire" id="w{n}"{_attrs(data_src=w.src, data_dst=w.dst, data_k=w.position)}>'
+            f'<path d="{_path(w.points)}{_join(w.points[-1], lay.x[w.dst], lay.y[w.dst])}"/>'
+            f'<text class="value" x="{_f(x)}" y="{_f(y - 6)}"></text>'
+            f'<text class="grad" x="{_f(x)}" y="{_f(y + 17)}"></text></g>'
+        )
+    (x0, y0), (x1, y1) = lay.output_wire
+    mid = (x0 + x1) / 2
+    out = len(graph) - 1
+    parts.append(
+        f'<g class="wire" id="wout"{_attrs(data_src=out)}><path d="M{_f(x0)},{_f(y0)} L{_f(x1)},{_f(y1)}"/>'
+        f'<text class="value" x="{_f(mid)}" y="{_f(y0 - 6)}"></text>'
+        f'<text class="grad" x="{_f(mid)}" y="{_f(y0 + 17)}"></text>'
+        f'<text class="outname" x="{_f(x1 + 6)}" y="{_f(y1 + 5)}">{html.escape(graph.labels[out])}</text></g>'
+    )
+    parts += ["</g>", '<g class="nodes">']
+    for i in range(len(graph)):
+        x, y = lay.x[i], lay.y[i]
+        kind = "gate" if graph.args[i] else "input" if graph.ops[i] == "var" else "const"
+        parts.append(
+            f'<g class="node {kind}" id="n{i}" tabindex="0" role="button"{_attrs(data_node=i)}'
+            f' transform="translate({_f(x)},{_f(y)})">'
+        )
+        if graph.args[i]:
+            parts.append(f'<circle r="{RADIUS:g}"/><text class="op" y="5">{html.escape(symbol(graph.ops[i]))}</text>')
+            if i != out:
+                named = " named" if graph.names[i] else ""
+                parts.append(f'<text class="name{named}" y="{-RADIUS - 6:g}">{html.escape(graph.labels[i])}</text>')
+            parts.append(f'<text class="sum" x="{-RADIUS + 4:g}" y="{RADIUS + 15:g}"></text>')
+        else:
+            parts.append(f'<text class="leaf" x="{RADIUS:g}" y="5">{html.escape(graph.expr(i))}</text>')
+            parts.append(f'<text class="sum leaf" x="{RADIUS:g}" y="23"></text>')
+        parts.append(f'<text class="error" y="{RADIUS + 32:g}"></text></g>')
+    parts += ["</g>", "</svg>"]
+    return "\n".join(parts)
+
+
+def _asset(name: str) -> str:
+    return resources.files("backprop_cli.views").joinpath("page", name).read_text(encoding="utf-8")
+
+
+def _script_json(data: object) -> str:
+    """JSON safe inside a <script> element (no "</" can end it early)."""
+    return json.dumps(data, ensure_ascii=False, allow_nan=False).replace("</", "<\\/")
+
+
+def render(graph: Graph, values: dict[str, float], digits: int, ops_js: str) -> str:
+    """The whole page. ``ops_js`` is the generated JavaScript of the ops the graph uses."""
+    lay = layout(graph)
+    parts = {
+        "title": html.escape(" ".join(graph.source.split())),
+        "source": html.escape("; ".join(line.strip() for line in graph.source.splitlines() if line.strip())),
+        "style": _asset("page.css"),
+        "svg": svg(graph, lay),
+        "model": _script_json(model(graph, values, digits)),
+        "ops": ops_js.replace("</", "<\\/"),
+        "script": _asset("page.js"),
+    }
+    # One pass, so that text from the expression is never read as a placeholder.
+    return re.sub(r"\{\{(\w+)\}\}", lambda m: parts[m.group(1)], _asset("page.html"))

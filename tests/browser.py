@@ -1,0 +1,100 @@
+"""A real headless Chromium (Debian's chromium and chromium-driver) driven through Selenium.
+
+Nothing is downloaded: the browser and its driver are the system's. Without them the page tests
+are skipped, unless BACKPROP_REQUIRE_BROWSER=1 (as in CI), where a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+try:
+    from selenium.webdriver.common.keys import Keys
+except ImportError:  # the tests that need it are skipped
+    Keys = None
+
+CHROMIUM = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+DRIVER = "/usr/bin/chromedriver"
+# The closed network of a build machine refuses connections, and a browser that tries them at start
+# (updates, sync, field trials) is slow and noisy: switch all of that off.
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--window-size=1400,1000",
+    "--hide-scrollbars",
+    "--force-device-scale-factor=1",
+]
+
+
+def find_browser() -> tuple[str, str] | None:
+    binary = next((path for path in CHROMIUM if os.path.exists(path)), None)
+    driver = DRIVER if os.path.exists(DRIVER) else shutil.which("chromedriver")
+    return (binary, driver) if binary and driver else None
+
+
+@pytest.fixture(scope="session")
+def driver() -> Iterator[Any]:
+    """One browser for the session; each test loads its own page."""
+    found = find_browser()
+    if found is None:
+        message = "Debian's chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)"
+        if os.environ.get("BACKPROP_REQUIRE_BROWSER") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    selenium = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+
+    binary, path = found
+    options = selenium.ChromeOptions()
+    options.binary_location = binary
+    for flag in FLAGS:
+        options.add_argument(flag)
+    profile = tempfile.mkdtemp(prefix="backprop-chromium-")
+    options.add_argument(f"--user-data-dir={profile}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    browser = selenium.Chrome(service=Service(path), options=options)
+    browser.get("about:blank")  # the browser's own start-up pages are not the page's requests
+    browser.get_log("performance")
+    try:
+        yield browser
+    finally:
+        browser.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def load(browser: Any, path: Path) -> None:
+    """Open a page file, after emptying the logs of the previous page."""
+    browser.get("about:blank")
+    browser.get_log("browser")
+    browser.get_log("performance")
+    browser.get(path.as_uri())
+
+
+def requests(browser: Any) -> list[str]:
+    """Every URL the page asked for since it was loaded (from the DevTools network log)."""
+    urls = []
+    for entry in browser.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            urls.append(message["params"]["request"]["url"])
+    return urls
+
+
+def console_problems(browser: Any) -> list[str]:
+    """Errors and warnings on the page's console."""
+    return [e["message"] for e in browser.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]
