@@ -17,8 +17,9 @@ from typing import Any
 from ..derivation import backward_steps
 from ..engine import Evaluation
 from ..graph import Graph
-from ..layout import RADIUS, Layout, layout
+from ..layout import CHAR, RADIUS, Layout, layout
 from ..ops import OPS, OVERFLOW
+from ..wires import forks, wires_of
 from .diagram import symbol
 from .notation import UNICODE, Refs
 from .steps import _is_plain as is_plain
@@ -110,6 +111,7 @@ def model(graph: Graph, values: dict[str, float], digits: int) -> dict[str, Any]
         "overflow": OVERFLOW,
         "times": style.times,
         "nodes": nodes,
+        "forks": forks(graph),
         "inputs": [{"name": name, "node": i, "value": values[name]} for name, i in graph.inputs.items()],
         "forward": forward,
         "backward": backward,
@@ -155,24 +157,26 @@ def svg(graph: Graph, lay: Layout) -> str:
         f' aria-label="{html.escape("The circuit of " + graph.source)}">',
         '<g class="wires">',
     ]
-    for n, w in enumerate(lay.wires):
-        x, y = w.label_at
+    routes = iter(lay.wires)
+    out = graph.output
+    for n, w in enumerate(wires_of(graph)):
+        if w.dst is None:  # the output's own wire, to its name
+            (x0, y0), (x1, y1) = lay.output_wire
+            path = f"M{_f(x0)},{_f(y0)} L{_f(x1)},{_f(y1)}"
+            x, y = (x0 + x1) / 2, y0
+            name = f'<text class="outname" x="{_f(x1 + 6)}" y="{_f(y1 + 5)}">{html.escape(graph.labels[out])}</text>'
+        else:
+            route = next(routes)
+            path = _path(route.points) + _join(route.points[-1], lay.x[w.dst], lay.y[w.dst])
+            (x, y), name = route.label_at, ""
+        dst = {} if w.dst is None else {"data_dst": w.dst}
         parts.append(
-            f'<g class="wire" id="w{n}"{_attrs(data_src=w.src, data_dst=w.dst, data_k=w.position)}>'
-            f'<path d="{_path(w.points)}{_join(w.points[-1], lay.x[w.dst], lay.y[w.dst])}"/>'
+            f'<g class="wire" id="w{n}"{_attrs(data_src=w.src, **dst, data_k=w.position)}><path d="{path}"/>'
             f'<text class="value" x="{_f(x)}" y="{_f(y - 6)}"></text>'
-            f'<text class="grad" x="{_f(x)}" y="{_f(y + 17)}"></text></g>'
+            f'<text class="grad" x="{_f(x)}" y="{_f(y + 17)}"></text>{name}</g>'
         )
-    (x0, y0), (x1, y1) = lay.output_wire
-    mid = (x0 + x1) / 2
-    out = len(graph) - 1
-    parts.append(
-        f'<g class="wire" id="wout"{_attrs(data_src=out)}><path d="M{_f(x0)},{_f(y0)} L{_f(x1)},{_f(y1)}"/>'
-        f'<text class="value" x="{_f(mid)}" y="{_f(y0 - 6)}"></text>'
-        f'<text class="grad" x="{_f(mid)}" y="{_f(y0 + 17)}"></text>'
-        f'<text class="outname" x="{_f(x1 + 6)}" y="{_f(y1 + 5)}">{html.escape(graph.labels[out])}</text></g>'
-    )
     parts += ["</g>", '<g class="nodes">']
+    forked = set(forks(graph))
     for i in range(len(graph)):
         x, y = lay.x[i], lay.y[i]
         kind = "gate" if graph.args[i] else "input" if graph.ops[i] == "var" else "const"
@@ -187,8 +191,13 @@ def svg(graph: Graph, lay: Layout) -> str:
                 parts.append(f'<text class="name{named}" y="{-RADIUS - 6:g}">{html.escape(graph.labels[i])}</text>')
             parts.append(f'<text class="sum" x="{-RADIUS + 4:g}" y="{RADIUS + 15:g}"></text>')
         else:
+            # A leaf is its name: this box makes all of it (and its sum) one target for the pointer.
+            fork = i in forked
+            width = CHAR * max(len(graph.expr(i)), 11 if fork else 2) + 8
+            height = 46 if fork else 30
+            parts.append(f'<rect class="hit" x="{_f(RADIUS - width)}" y="-14" width="{_f(width + 4)}" height="{height}"/>')
             parts.append(f'<text class="leaf" x="{RADIUS:g}" y="5">{html.escape(graph.expr(i))}</text>')
-            parts.append(f'<text class="sum leaf" x="{RADIUS:g}" y="23"></text>')
+            parts.append(f'<text class="sum left" x="{RADIUS:g}" y="23"></text>')
         parts.append(f'<text class="error" y="{RADIUS + 32:g}"></text></g>')
     parts += ["</g>", "</svg>"]
     return "\n".join(parts)

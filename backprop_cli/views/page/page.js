@@ -197,14 +197,13 @@ const state = {
 
 const FORWARD = MODEL.forward;
 const BACKWARD = MODEL.backward;
-const USES = NODES.map(() => []); // wires leaving each node
 const WIRES = [...document.querySelectorAll("#circuit .wire")].map((g) => {
   const { src, dst, k } = g.dataset;
   const wire = { g, src: Number(src), dst: dst === undefined ? null : Number(dst), k: Number(k) };
   [wire.value, wire.grad] = g.querySelectorAll("text.value, text.grad");
-  USES[wire.src].push(wire);
   return wire;
 });
+const FORKS = new Set(MODEL.forks);
 const NODE_G = NODES.map((_, i) => $(`n${i}`));
 
 // The steps available: the forward pass, then the backward pass when there are gradients.
@@ -252,7 +251,7 @@ function draw() {
   }
   NODES.forEach((node, i) => {
     const g = NODE_G[i];
-    const fork = USES[i].length > 1 && r.grads && vis.grad[i] && node.needs;
+    const fork = FORKS.has(i) && r.grads && vis.grad[i] && node.needs;
     setText(g.querySelector("text.sum"), fork ? `Σ ${number(r.grads[i], d)}` : "");
     const failed = r.error !== null && r.error.node === i;
     g.classList.toggle("failed", failed);
