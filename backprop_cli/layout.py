@@ -16,10 +16,10 @@ carries its labels, and leave from the right.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 from .graph import Graph
-from .ops import OPS
 
 RADIUS = 22.0
 """A gate's circle."""
@@ -137,7 +137,7 @@ def _crossings(rows: list[list[int]], succs: dict[int, list[tuple[int, float]]])
     over the end positions, so that a layer with thousands of wires is still quick.
     """
     total = 0
-    for left, right in zip(rows, rows[1:]):
+    for left, right in itertools.pairwise(rows):
         where = {slot: pos for pos, slot in enumerate(right)}
         ends = sorted(
             (pos, where[succ] + offset / 1000) for pos, slot in enumerate(left) for succ, offset in succs.get(slot, [])
@@ -202,7 +202,7 @@ def _place(pos: list[float], desired: list[float], sizes: list[float]) -> None:
     their offsets must not decrease; blocks that would overlap are merged at their mean.
     """
     offsets = [0.0]
-    for a, b in zip(sizes, sizes[1:]):
+    for a, b in itertools.pairwise(sizes):
         offsets.append(offsets[-1] + a + b + GAP)
     blocks: list[list[float]] = []  # [sum of targets, count]
     for d, s in zip(desired, offsets):

@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.keys import Keys
 
-try:
-    from selenium.webdriver.common.keys import Keys
-except ImportError:  # the tests that need it are skipped
-    Keys = None
+__all__ = ["Keys", "console_problems", "driver", "load", "requests"]
 
 CHROMIUM = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 DRIVER = "/usr/bin/chromedriver"
@@ -56,18 +56,15 @@ def driver() -> Iterator[Any]:
         if os.environ.get("BACKPROP_REQUIRE_BROWSER") == "1":
             pytest.fail(message)
         pytest.skip(message)
-    selenium = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
-
     binary, path = found
-    options = selenium.ChromeOptions()
+    options = webdriver.ChromeOptions()
     options.binary_location = binary
     for flag in FLAGS:
         options.add_argument(flag)
     profile = tempfile.mkdtemp(prefix="backprop-chromium-")
     options.add_argument(f"--user-data-dir={profile}")
     options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    browser = selenium.Chrome(service=Service(path), options=options)
+    browser: Any = webdriver.Chrome(service=Service(path), options=options)
     browser.get("about:blank")  # the browser's own start-up pages are not the page's requests
     browser.get_log("performance")
     try:

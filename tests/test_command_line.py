@@ -193,13 +193,14 @@ def test_expectations_of_unknown_nodes_are_worded_with_the_option() -> None:
     assert result.stderr == "error: --expect w=...: the expression has no node named 'w'\n"
 
 
-VIEW_MODULES = ["table", "circuit", "steps", "check_view", "diagram", "json_view", "notation"]
+VIEW_MODULES = ["table", "circuit", "steps", "check_view", "diagram", "json_view", "notation", "page", "page/page.css"]
 
 
 @pytest.mark.parametrize("module", VIEW_MODULES)
 def test_views_define_no_colour_of_their_own(module: str) -> None:
     """Colours live in views/theme.py: a view that names one would drift from the others."""
-    path = Path(__file__).resolve().parent.parent / "backprop_cli" / "views" / f"{module}.py"
+    name = module if "." in module else f"{module}.py"
+    path = Path(__file__).resolve().parent.parent / "backprop_cli" / "views" / name
     if not path.exists():
         pytest.skip(f"{module}.py is gone")
     source = path.read_text(encoding="utf-8")

@@ -410,7 +410,7 @@ def test_html_errors_are_clear(tmp_path: Path) -> None:
 
 def test_readme_screenshots(driver: Any, tmp_path: Path) -> None:
     """The README's screenshots are taken here: BACKPROP_SCREENSHOTS=update rewrites docs/html-*.png."""
-    shots = {"html-staged.png": ("staged", []), "html-step.png": ("staged", ["HOME"] + ["ARROW_RIGHT"] * 13)}
+    shots = {"html-staged.png": ("staged", []), "html-step.png": ("staged", ["HOME"] + ["ARROW_RIGHT"] * 17)}
     readme = (DOCS.parent / "README.md").read_text(encoding="utf-8")
     for file, (name, presses) in shots.items():
         path = tmp_path / "shot.html"

@@ -55,7 +55,8 @@ def write_page(source: str, values: dict[str, float], output: str, digits: int =
     start = {name: values.get(name, START) for name in graph.inputs}
     missing = [name for name in graph.inputs if name not in values]
     if missing:
-        warn([f"{', '.join(missing)} {'starts' if len(missing) == 1 else 'start'} at {START:g} (give -NAME VALUE to choose)"])
+        verb = "starts" if len(missing) == 1 else "start"
+        warn([f"{', '.join(missing)} {verb} at {START:g} (give -NAME VALUE to choose)"])
     _, unused = bind_inputs(graph, {**start, **values})
     warn(unused)
     try:

@@ -14,12 +14,12 @@ import re
 from importlib import resources
 from typing import Any
 
-from ..derivation import backward_steps
 from ..engine import Evaluation
 from ..graph import Graph
 from ..layout import CHAR, RADIUS, Layout, layout
 from ..ops import OPS, OVERFLOW
 from ..wires import forks, wires_of
+from . import theme
 from .diagram import symbol
 from .notation import UNICODE, Refs
 from .steps import _is_plain as is_plain
@@ -118,8 +118,6 @@ def model(graph: Graph, values: dict[str, float], digits: int) -> dict[str, Any]
     }
 
 
-
-
 def _attrs(**attrs: object) -> str:
     return "".join(f' {k.rstrip("_").replace("_", "-")}="{html.escape(str(v))}"' for k, v in attrs.items())
 
@@ -195,7 +193,9 @@ def svg(graph: Graph, lay: Layout) -> str:
             fork = i in forked
             width = CHAR * max(len(graph.expr(i)), 11 if fork else 2) + 8
             height = 46 if fork else 30
-            parts.append(f'<rect class="hit" x="{_f(RADIUS - width)}" y="-14" width="{_f(width + 4)}" height="{height}"/>')
+            parts.append(
+                f'<rect class="hit" x="{_f(RADIUS - width)}" y="-14" width="{_f(width + 4)}" height="{height}"/>'
+            )
             parts.append(f'<text class="leaf" x="{RADIUS:g}" y="5">{html.escape(graph.expr(i))}</text>')
             parts.append(f'<text class="sum left" x="{RADIUS:g}" y="23"></text>')
         parts.append(f'<text class="error" y="{RADIUS + 32:g}"></text></g>')
@@ -205,6 +205,10 @@ def svg(graph: Graph, lay: Layout) -> str:
 
 def _asset(name: str) -> str:
     return resources.files("backprop_cli.views").joinpath("page", name).read_text(encoding="utf-8")
+
+
+def _colours() -> str:
+    return ":root {" + "".join(f" --{name}: {colour};" for name, colour in theme.PAGE.items()) + " }\n"
 
 
 def _script_json(data: object) -> str:
@@ -218,7 +222,7 @@ def render(graph: Graph, values: dict[str, float], digits: int, ops_js: str) -> 
     parts = {
         "title": html.escape(" ".join(graph.source.split())),
         "source": html.escape("; ".join(line.strip() for line in graph.source.splitlines() if line.strip())),
-        "style": _asset("page.css"),
+        "style": _colours() + _asset("page.css"),
         "svg": svg(graph, lay),
         "model": _script_json(model(graph, values, digits)),
         "ops": ops_js.replace("</", "<\\/"),

@@ -39,6 +39,23 @@ HTML_INK = "#333"
 HTML_PAPER = "#fff"
 """Gates' outlines and fills."""
 
+PAGE = {
+    "value": HTML_VALUE,
+    "grad": HTML_GRAD,
+    "ink": "#1a1a1a",
+    "muted": HTML_NAME,
+    "wire": "#6b6b6b",
+    "current": "#1565c0",
+    "current-fill": "#e3f2fd",
+    "paper": HTML_PAPER,
+    "line": "#767676",
+    "border": "#cccccc",
+    "button": "#f4f4f4",
+    "button-hover": "#e8e8e8",
+}
+"""The live page's colours, as CSS variables (--value, --grad...): text colours meet WCAG AA contrast
+on white (green 5.1:1, red 5.6:1, highlight 5.7:1, muted 7.5:1)."""
+
 LATEX_VALUE = "green!50!black"
 LATEX_GRAD = "red!75!black"
 """xcolor names for the LaTeX derivation."""
