@@ -37,6 +37,11 @@ CHAR = 7.4
 """Estimated width of one character of a 13px label, for margins."""
 MARGIN = 24.0
 SWEEPS = 12
+HEIGHT_WORK = 200_000
+"""Slot visits at most when placing heights."""
+WAYPOINTS = 20_000
+"""At most this many waypoints: an input used all along a long chain (x + x + ... + x) would
+otherwise need a number of them quadratic in the chain's length. The longest wires go without."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,8 +108,21 @@ class _Slots:
     """For each wire in ``graph.args`` order, its waypoints from left to right."""
 
 
+def _longest_routed(graph: Graph, layer: list[int]) -> int:
+    """The longest wire (in layers crossed) that gets waypoints, within the budget of WAYPOINTS."""
+    spans = sorted(layer[i] - layer[j] - 1 for i, args in enumerate(graph.args) for j in args)
+    total, longest = 0, 0
+    for span in spans:
+        total += span
+        if total > WAYPOINTS:
+            break
+        longest = span
+    return longest
+
+
 def _slots(graph: Graph, layer: list[int]) -> _Slots:
     rows: list[list[int]] = [[] for _ in range(max(layer) + 1)]
+    longest = _longest_routed(graph, layer)
     for i in range(len(graph)):
         rows[layer[i]].append(i)
     preds: dict[int, list[tuple[int, float]]] = {}
@@ -115,7 +133,8 @@ def _slots(graph: Graph, layer: list[int]) -> _Slots:
         for k, j in enumerate(args):
             chain = []
             left = j
-            for lay in range(layer[j] + 1, layer[i]):
+            crossed = range(layer[j] + 1, layer[i]) if layer[i] - layer[j] - 1 <= longest else range(0)
+            for lay in crossed:
                 waypoints += 1
                 point = -waypoints
                 rows[lay].append(point)
@@ -123,9 +142,10 @@ def _slots(graph: Graph, layer: list[int]) -> _Slots:
                 preds.setdefault(point, []).append((left, 0.0))
                 succs.setdefault(left, []).append((point, 0.0))
                 left = point
-            offset = port_offset(len(args), k)
-            preds.setdefault(i, []).append((left, offset))
-            succs.setdefault(left, []).append((i, offset))
+            if left < 0 or layer[left] == layer[i] - 1:  # a wire without waypoints takes no part
+                offset = port_offset(len(args), k)
+                preds.setdefault(i, []).append((left, offset))
+                succs.setdefault(left, []).append((i, offset))
             chains.append(chain)
     return _Slots(rows, preds, succs, chains)
 
@@ -230,7 +250,9 @@ def _heights(graph: Graph, slots: _Slots) -> dict[int, float]:
         for s in row:
             y[s] = top + size[s]
             top += 2 * size[s] + GAP
-    for sweep in range(4 * SWEEPS):
+    # Each sweep visits every slot; a huge graph gets fewer (its picture is panned, not admired).
+    sweeps = max(4, min(4 * SWEEPS, HEIGHT_WORK // len(size)))
+    for sweep in range(sweeps):
         rightward = sweep % 2 == 0
         rows = slots.rows if rightward else slots.rows[::-1]
         for row in rows:

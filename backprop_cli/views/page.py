@@ -24,6 +24,8 @@ from .diagram import symbol
 from .notation import UNICODE, Refs
 from .steps import _is_plain as is_plain
 
+HEADING = 120
+"""Characters of the program shown in the heading."""
 MAX_NODES = 5000
 """More nodes than this make a page no browser draws usefully."""
 
@@ -207,6 +209,17 @@ def _asset(name: str) -> str:
     return resources.files("backprop_cli.views").joinpath("page", name).read_text(encoding="utf-8")
 
 
+def _heading(source: str) -> str:
+    """The program on one line for the heading; a long one shortened, and whole below it."""
+    text = "; ".join(line.strip() for line in source.splitlines() if line.strip())
+    if len(text) <= HEADING:
+        return f'<code id="source">{html.escape(text)}</code></h1>'
+    return (
+        f'<code id="source">{html.escape(text[: HEADING - 1])}…</code></h1>\n'
+        f"<details><summary>the whole program</summary><pre>{html.escape(source)}</pre></details>"
+    )
+
+
 def _colours() -> str:
     return ":root {" + "".join(f" --{name}: {colour};" for name, colour in theme.PAGE.items()) + " }\n"
 
@@ -221,7 +234,7 @@ def render(graph: Graph, values: dict[str, float], digits: int, ops_js: str) -> 
     lay = layout(graph)
     parts = {
         "title": html.escape(" ".join(graph.source.split())),
-        "source": html.escape("; ".join(line.strip() for line in graph.source.splitlines() if line.strip())),
+        "source": _heading(graph.source),
         "style": _colours() + _asset("page.css"),
         "svg": svg(graph, lay),
         "model": _script_json(model(graph, values, digits)),

@@ -300,13 +300,16 @@ function drawPanel(seq, current) {
   drawDetail();
 }
 
+const SUMMARY = 8; // input gradients in the summary line
+
 function summary(r) {
   const d = state.digits;
   const out = NODES[OUT].label;
   const line = [[`${out} = `, ""], [number(r.values[OUT], d), "value"]];
-  for (const inp of MODEL.inputs) {
+  for (const inp of MODEL.inputs.slice(0, SUMMARY)) {
     line.push([`   ∂${out}/∂${inp.name} = `, ""], [number(r.grads[inp.node], d), "grad"]);
   }
+  if (MODEL.inputs.length > SUMMARY) line.push([`   … (${MODEL.inputs.length} inputs: click one for its gradient)`, "note"]);
   return line;
 }
 
@@ -428,7 +431,10 @@ function buildInputs() {
       state.inputs[inp.name] = v;
       recompute();
     });
-    box.append(label, field, slider);
+    const row = document.createElement("div");
+    row.className = "input";
+    row.append(label, field, slider);
+    box.append(row);
   }
   const digits = $("digits");
   digits.value = state.digits;
@@ -447,7 +453,7 @@ const svg = $("circuit");
 const FULL = svg.viewBox.baseVal;
 const WHOLE = { x: FULL.x, y: FULL.y, w: FULL.width, h: FULL.height };
 const view = { ...WHOLE };
-const MIN_SCALE = 0.55; // below this, 13px labels are no longer readable
+const MIN_SCALE = 0.8; // below this, 13px labels are hard to read
 
 function applyView() {
   svg.setAttribute("viewBox", `${view.x} ${view.y} ${view.w} ${view.h}`);
