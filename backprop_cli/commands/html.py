@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ..args import Value
 from .options import BackpropCommand, debug_option, digits_option, source_arguments
 
 DEFAULT_OUTPUT = "circuit.html"
@@ -37,27 +38,30 @@ def command(words: tuple[str, ...], file: str | None, output: str, digits: int) 
     write_page(source, values, output, digits)
 
 
-def write_page(source: str, values: dict[str, float], output: str, digits: int = 6) -> None:
+def write_page(source: str, values: dict[str, Value], output: str, digits: int = 6) -> None:
     """Parse, check the starting point and write the page to ``output`` ('-': stdout)."""
+    from ..arrays import uses_arrays
     from ..engine import bind_inputs, evaluate
-    from ..errors import FileError, InputError, MathError
+    from ..errors import FileError, InputError, MathError, UsageError
     from ..output import warn
     from ..views.page import MAX_NODES, render
     from ..views.page_ops import ops_js
     from .loading import load_graph
 
     graph = load_graph(source)
+    if uses_arrays(graph, values):
+        raise UsageError("the live page draws circuits of numbers; for vectors and matrices use eval or graph")
     if len(graph) > MAX_NODES:
         raise InputError(
             f"the circuit has {len(graph):,} nodes; a page draws at most {MAX_NODES:,} "
             "(use eval --json or graph for larger ones)"
         )
-    start = {name: values.get(name, START) for name in graph.inputs}
+    start = {name: float(values.get(name, START)) for name in graph.inputs}  # scalars here
     missing = [name for name in graph.inputs if name not in values]
     if missing:
         verb = "starts" if len(missing) == 1 else "start"
         warn([f"{', '.join(missing)} {verb} at {START:g} (give -NAME VALUE to choose)"])
-    _, unused = bind_inputs(graph, {**start, **values})
+    _, unused = bind_inputs(graph, {**values, **start})
     warn(unused)
     try:
         evaluate(graph, start)
