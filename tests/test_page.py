@@ -422,3 +422,25 @@ def test_readme_screenshots(driver: Any, tmp_path: Path) -> None:
         assert target.stat().st_size > 10_000  # a picture, not a blank page
         assert (DOCS / file).exists() and f"docs/{file}" in readme
     assert "backprop demo staged --html staged.html" in readme
+
+
+def test_printing_gives_the_diagram_with_its_current_values(driver: Any, tmp_path: Path) -> None:
+    path = make_page(tmp_path, "q = x + y; f = q * z", {"x": -2, "y": 5, "z": -4})
+    load(driver, path)
+    driver.find_element("id", "zoom-in").click()
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        hidden = driver.execute_script(
+            "return ['controls', 'zoom'].map((id) => getComputedStyle(document.getElementById(id)).display)"
+        )
+        assert hidden == ["none", "none"]
+        assert driver.find_element("id", "circuit").is_displayed()
+        assert "-12" in driver.find_element("id", "circuit").text
+    finally:
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+    driver.execute_script("window.dispatchEvent(new Event('beforeprint'))")  # the whole circuit on paper
+    box = driver.execute_script("return circuit.getAttribute('viewBox')")
+    assert box == driver.execute_script(
+        "return `${WHOLE.x} ${WHOLE.y} ${WHOLE.w} ${WHOLE.h}`"
+    )
+    assert len(driver.print_page()) > 1000  # the browser prints it (a base64 PDF)
