@@ -20,9 +20,11 @@ START = 1.0
 @digits_option(6)
 @debug_option
 def command(words: tuple[str, ...], file: str | None, output: str, digits: int) -> None:
-    """Write the circuit of EXPR as one self-contained HTML page: step through the forward and the
-    backward pass, click a node to see how its gradient is made, change an input to see every value
-    and gradient move. The page needs no network and no installation: open it in any browser.
+    """Write the live circuit page of EXPR, one self-contained HTML file.
+
+    In the page: step through the forward pass and the backward pass, click a node to see how its
+    gradient is made, change an input and watch every value and gradient move. It needs no network and
+    no installation: open it in any browser.
 
     VALUES set where the inputs start (-x 2, -x=2 or x=2); an input without one starts at 1.
 

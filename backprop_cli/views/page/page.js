@@ -453,7 +453,7 @@ const svg = $("circuit");
 const FULL = svg.viewBox.baseVal;
 const WHOLE = { x: FULL.x, y: FULL.y, w: FULL.width, h: FULL.height };
 const view = { ...WHOLE };
-const MIN_SCALE = 0.8; // below this, 13px labels are hard to read
+const MIN_SCALE = 0.7; // below this, 13px labels are hard to read
 
 function applyView() {
   svg.setAttribute("viewBox", `${view.x} ${view.y} ${view.w} ${view.h}`);
