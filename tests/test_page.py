@@ -440,7 +440,5 @@ def test_printing_gives_the_diagram_with_its_current_values(driver: Any, tmp_pat
         driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
     driver.execute_script("window.dispatchEvent(new Event('beforeprint'))")  # the whole circuit on paper
     box = driver.execute_script("return circuit.getAttribute('viewBox')")
-    assert box == driver.execute_script(
-        "return `${WHOLE.x} ${WHOLE.y} ${WHOLE.w} ${WHOLE.h}`"
-    )
+    assert box == driver.execute_script("return `${WHOLE.x} ${WHOLE.y} ${WHOLE.w} ${WHOLE.h}`")
     assert len(driver.print_page()) > 1000  # the browser prints it (a base64 PDF)

@@ -35,21 +35,12 @@ def _structure(graph: Graph) -> Evaluation:
     return Evaluation(graph, [], [], [], [])
 
 
-def _users(graph: Graph) -> list[list[tuple[int, int]]]:
-    """For each node, (user, position) of every use, in the order of the backward steps."""
-    users: list[list[tuple[int, int]]] = [[] for _ in range(len(graph))]
-    for i, args in enumerate(graph.args):
-        for k, j in enumerate(args):
-            users[j].append((i, k))
-    return users
-
-
 def model(graph: Graph, values: dict[str, float], digits: int) -> dict[str, Any]:
     """Everything the page's script needs, as JSON-ready data."""
     style = UNICODE
     refs = Refs(_structure(graph), style, digits)
     out = graph.labels[-1]
-    users = _users(graph)
+    users = graph.users()
     nodes = []
     for i in range(len(graph)):
         args = graph.args[i]
