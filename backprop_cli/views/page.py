@@ -17,12 +17,12 @@ from typing import Any
 from ..engine import Evaluation
 from ..graph import Graph
 from ..layout import CHAR, RADIUS, Layout, layout
-from ..ops import OPS, OVERFLOW
+from ..ops import OVERFLOW
 from ..wires import forks, wires_of
 from . import theme
 from .diagram import symbol
 from .notation import UNICODE, Refs
-from .steps import _is_plain as is_plain
+from .page_lines import lines
 
 HEADING = 120
 """Characters of the program shown in the heading."""
@@ -30,17 +30,10 @@ MAX_NODES = 5000
 """More nodes than this make a page no browser draws usefully."""
 
 
-def _structure(graph: Graph) -> Evaluation:
-    """An evaluation without numbers: :class:`Refs` reads only the graph to write formulas."""
-    return Evaluation(graph, [], [], [], [])
-
-
 def model(graph: Graph, values: dict[str, float], digits: int) -> dict[str, Any]:
     """Everything the page's script needs, as JSON-ready data."""
     style = UNICODE
-    refs = Refs(_structure(graph), style, digits)
-    out = graph.labels[-1]
-    users = graph.users()
+    refs = Refs(Evaluation(graph, [], [], [], []), style, digits)  # formulas only: no numbers read
     nodes = []
     for i in range(len(graph)):
         args = graph.args[i]
@@ -60,44 +53,6 @@ def model(graph: Graph, values: dict[str, float], digits: int) -> dict[str, Any]
                 ],
             }
         )
-    forward = []
-    for i in range(len(graph)):
-        if refs.is_literal(i):
-            continue
-        label = style.label(graph.labels[i])
-        if not graph.args[i]:
-            forward.append({"node": i, "head": f"{label} = ", "symbolic": None, "template": None})
-            continue
-        symbolic = refs.formula(i)
-        template = style.template(OPS[graph.ops[i]].notation)
-        forward.append({"node": i, "head": f"{label} = {symbolic} = ", "symbolic": symbolic, "template": template})
-    backward = []
-    explained: set[int] = set()
-    for i in range(len(graph) - 1, -1, -1):
-        if not graph.needs_grad[i]:
-            continue
-        node = graph.labels[i]
-        head = f"{style.derivative(out, node)} = "
-        contributions = []
-        gates = []
-        for user, k in users[i]:
-            formula = refs.local_formula(user, k)
-            contributions.append(
-                {
-                    "user": user,
-                    "k": k,
-                    "chain": f"{style.derivative(out, graph.labels[user])} {style.cdot} "
-                    f"{style.derivative(graph.labels[user], node)}",
-                    "formula": formula,
-                    "plain": is_plain(formula),
-                }
-            )
-            gate = OPS[graph.ops[user]].gate
-            if gate and user not in explained:
-                explained.add(user)
-                gates.append(gate)
-        note = f"   {style.arrow} {'; '.join(dict.fromkeys(gates))}" if gates else ""
-        backward.append({"node": i, "head": head, "contributions": contributions, "note": note})
     return {
         "source": graph.source,
         "digits": digits,
@@ -106,8 +61,7 @@ def model(graph: Graph, values: dict[str, float], digits: int) -> dict[str, Any]
         "nodes": nodes,
         "forks": forks(graph),
         "inputs": [{"name": name, "node": i, "value": values[name]} for name, i in graph.inputs.items()],
-        "forward": forward,
-        "backward": backward,
+        **lines(graph, style, digits),
     }
 
 

@@ -69,18 +69,6 @@ function exact(x) {
   return e < -4 || e >= 16 ? scientific(sign, ds, e) : positional(sign, ds, e);
 }
 
-// views/notation.Style.fill(): put numbers into an op's notation, a negative one in parentheses
-// where it would be misread (after a minus or before a power).
-function fill(template, refs) {
-  return template.replace(/\{(\d|out)\}/g, (match, which, offset) => {
-    const text = refs[which];
-    const before = template.slice(0, offset).trimEnd();
-    const after = template.slice(offset + match.length).trimStart();
-    const misread = /[-−^{]$/.test(before) || after.startsWith("^");
-    return text.startsWith("-") && misread ? `(${text})` : text;
-  });
-}
-
 // ---- The passes (backprop_cli/engine.py), generic over OPS --------------------------------------
 
 function describe(i, values) {
@@ -142,36 +130,39 @@ function evaluate(inputs) {
   return { values, local, grads: grads.map((g, i) => (NODES[i].needs ? g : null)), error: null };
 }
 
-// ---- The derivation's lines (views/steps.py): (text, kind) pieces ------------------------------
+// ---- The derivation's lines (views/page_lines.py): templates with slots for the numbers --------
+
+function slotValue(name, r) {
+  const [, kind, i, k] = name.match(/^([vgl])(\d+)(?:_(\d+))?$/);
+  return kind === "v" ? r.values[i] : kind === "g" ? r.grads[i] : r.local[i][k];
+}
+
+// A template's pieces with every slot written as a number, in parentheses where the printer puts a
+// negative number in parentheses.
+function fill(template, r, digits) {
+  return template.map(([what, kind]) => {
+    if (typeof what === "string") return [what, kind];
+    const v = slotValue(what.slot, r);
+    const text = number(v, digits);
+    return [what.paren && v < 0 ? `(${text})` : text, kind];
+  });
+}
+
+const joined = (pieces) => pieces.map(([text]) => text).join("");
 
 function forwardLine(entry, r, digits) {
   const i = entry.node;
   if (r.values[i] === null) return [[entry.head, ""], [r.error.message, "error"]];
   const result = [number(r.values[i], digits), "value"];
-  if (entry.template === null) return [[entry.head, ""], result];
-  const numeric = fill(entry.template, NODES[i].args.map((j) => number(r.values[j], digits)));
+  if (entry.numeric === null) return [[entry.head, ""], result];
+  const numeric = joined(fill(entry.numeric, r, digits));
   const line = [[entry.head, ""]];
   if (numeric !== entry.symbolic && numeric !== result[0]) line.push([numeric, "value"], [" = ", ""]);
   return [...line, result];
 }
 
 function backwardLine(entry, r, digits) {
-  const grad = [number(r.grads[entry.node], digits), "grad"];
-  const cs = entry.contributions;
-  if (!cs.length) return [[entry.head, ""], grad];
-  const line = [[entry.head + cs.map((c) => c.chain).join(" + ") + " = ", ""]];
-  const terms = (local) =>
-    cs.forEach((c, n) => {
-      line.push([n ? " + " : "", ""], [number(r.grads[c.user], digits), "grad"], [` ${MODEL.times} ${local(c)}`, ""]);
-    });
-  terms((c) => c.formula);
-  if (!cs.every((c) => c.plain)) {
-    line.push([" = ", ""]);
-    terms((c) => number(r.local[c.user][c.k], digits));
-  }
-  line.push([" = ", ""], grad);
-  if (entry.note) line.push([entry.note, "note"]);
-  return line;
+  return fill(entry.line, r, digits);
 }
 
 function showLine(element, pieces) {
@@ -204,6 +195,8 @@ const WIRES = [...document.querySelectorAll("#circuit .wire")].map((g) => {
   return wire;
 });
 const FORKS = new Set(MODEL.forks);
+const USERS = NODES.map(() => []); // every use of each node: {user, k}
+NODES.forEach((node, i) => node.args.forEach((j, k) => USERS[j].push({ user: i, k })));
 const NODE_G = NODES.map((_, i) => $(`n${i}`));
 
 // The steps available: the forward pass, then the backward pass when there are gradients.
@@ -345,7 +338,7 @@ function drawDetail() {
   const bwd = BACKWARD.find((b) => b.node === i);
   if (bwd && r.grads) {
     para(backwardLine(bwd, r, d));
-    for (const c of bwd.contributions) {
+    for (const c of USERS[i]) {
       const up = r.grads[c.user];
       const loc = r.local[c.user][c.k];
       para([
