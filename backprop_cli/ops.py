@@ -13,8 +13,10 @@ and every printer read those, so formula and number cannot disagree.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import NamedTuple
 
 from . import shapes
@@ -62,8 +64,10 @@ class Op:
     """Other names it can be called by."""
     callable: bool = False
     """An operator that can also be called as a function by its name (``pow(x, 2)``)."""
-    explain: Callable[..., str] | None = None
-    """Why ``forward`` failed for these inputs, when a better word than the generic one exists."""
+    failures: tuple[tuple[str, str], ...] = ()
+    """Why ``forward`` failed, when better words than the generic OVERFLOW exist: (condition, words)
+    pairs tried in order, a condition being a formula in the inputs that holds where it is nonzero.
+    Formulas rather than code, so that the live page prints them as JavaScript (views/page_ops.py)."""
     gate: str = ""
     """The backward-flow pattern of this gate, for the step-by-step view."""
     kink: Fn | None = None
@@ -89,21 +93,35 @@ class Op:
     """A function that gradient rules are written with, not callable from an expression."""
 
     @property
+    def explain(self) -> Callable[..., str] | None:
+        """``explain(*inputs)``: the words of the first failure condition that holds, else OVERFLOW."""
+        return _explainer(self.name) if self.failures else None
+
+    @property
     def is_function(self) -> bool:
         """True when the language calls it by name: ``sin(x)`` (and ``pow(x, 2)``)."""
         return self.arity > 0 and (self.spelling is None or self.callable) and not self.rule_only
 
 
-def _pow_explain(a: float, b: float) -> str:
-    if a == 0 and b < 0:
-        return "division by zero (0 to a negative power)"
-    if a < 0 and not float(b).is_integer():
-        return "a negative base to a non-integer power"
-    return OVERFLOW
+@cache
+def _explainer(name: str) -> Callable[..., str]:
+    """An op's failure conditions, parsed once (only when a math error happens) and evaluated."""
+    from .formula import evaluate, float_impl
+    from .rulegen import formula
+
+    op = OPS[name]
+    conditions = [(formula(text), words) for text, words in op.failures]
+    impl = float_impl()
+
+    def explain(*inputs: float) -> str:
+        env = dict(zip(RULE_INPUTS, inputs))
+        return next((words for tree, words in conditions if evaluate(tree, env, impl) != 0), OVERFLOW)
+
+    return explain
 
 
-def _log_explain(a: float) -> str:
-    return "log of zero" if a == 0 else "log of a negative number"
+LARGEST_LOG = math.log(sys.float_info.max)
+"""log of the largest float64: a power whose logarithm exceeds it overflows."""
 
 
 def _leaf(*args: float) -> float:
@@ -154,7 +172,7 @@ OPS: dict[str, Op] = {
             lambda a, b: a / b,
             ("1 / b", "-out / b"),
             Spelling("$0 / $1", PRODUCT),
-            explain=lambda a, b: "division by zero" if b == 0 else OVERFLOW,
+            failures=(("1 - abs(sign(b))", "division by zero"),),
             numpy="divide",
         ),
         # Conventions as PyTorch (and autograd) have them: b = 0 sends no gradient to a, and 0^b sends
@@ -167,21 +185,35 @@ OPS: dict[str, Op] = {
             Spelling("$0^$1", POW, "right"),
             doc="a to the power b (also written a^b or a**b)",
             callable=True,
-            explain=_pow_explain,
+            # a = 0 with b < 0; then too large; then a negative base, which fails only to a non-integer power.
+            failures=(
+                ("(1 - abs(sign(a))) * step(-b)", "division by zero (0 to a negative power)"),
+                (f"step(b * log(abs(where(a, a, 1))) - {LARGEST_LOG!r})", OVERFLOW),
+                ("step(-a)", "a negative base to a non-integer power"),
+            ),
             numpy="power",
         ),
         Op("neg", 1, lambda a: -a, ("-1",), Spelling("-$0", NEG), numpy="negative"),
         # `q = x` names a copy of x, so that q is a node of its own; it is written as its input.
         Op("copy", 1, lambda a: a, ("1",), Spelling("$0"), numpy="positive"),
         Op("exp", 1, math.exp, ("out",), doc="e to the power x", numpy="exp"),
-        Op("log", 1, math.log, ("1 / a",), doc="natural logarithm", aliases=("ln",), explain=_log_explain, numpy="log"),
+        Op(
+            "log",
+            1,
+            math.log,
+            ("1 / a",),
+            doc="natural logarithm",
+            aliases=("ln",),
+            numpy="log",
+            failures=(("1 - abs(sign(a))", "log of zero"), ("1", "log of a negative number")),
+        ),
         Op(
             "sqrt",
             1,
             math.sqrt,
             ("1 / (2 * out)",),
             doc="square root",
-            explain=lambda a: "square root of a negative number",
+            failures=(("1", "square root of a negative number"),),
             numpy="sqrt",
         ),
         Op("sin", 1, math.sin, ("cos(a)",), doc="sine (radians)", numpy="sin"),

@@ -189,17 +189,20 @@ def test_stepping_reveals_values_forward_then_gradients_backward(driver: Any, tm
 
 
 def test_buttons_step_as_the_keys_do(driver: Any, tmp_path: Path) -> None:
-    path = make_page(tmp_path, "q = x + y; f = q * z", {"x": -2, "y": 5, "z": -4})
-    load(driver, path)
+    source, values = "q = x + y; f = q * z", {"x": -2.0, "y": 5.0, "z": -4.0}
+    lines = steps_lines(source, values)  # x, y, q, z, f; then f, z, q, y, x
+    load(driver, make_page(tmp_path, source, values))
     driver.find_element("id", "first").click()
-    assert current(driver)[2] == "x = -2"
+    assert current(driver)[2] == lines[0]
     driver.find_element("id", "next").click()
     driver.find_element("id", "next").click()
-    assert current(driver)[2] == "q = x + y = -2 + 5 = 3"
+    assert current(driver)[2] == lines[2]
     driver.find_element("id", "last").click()
-    assert current(driver)[2] == "∂f/∂x = ∂f/∂q · ∂q/∂x = -4 × 1 = -4"
+    assert current(driver)[2] == lines[-1]
     driver.find_element("id", "prev").click()
-    assert current(driver)[2].startswith("∂f/∂y = ∂f/∂q · ∂q/∂y = -4 × 1 = -4   ← add gate")
+    assert current(driver)[2] == lines[-2]
+    driver.find_element("id", "all").click()
+    assert current(driver)[0] == []
 
 
 def test_clicking_a_node_explains_its_gradient(driver: Any, tmp_path: Path) -> None:
@@ -292,6 +295,33 @@ def test_a_domain_error_shows_on_its_node_in_words(driver: Any, tmp_path: Path) 
     set_inputs(driver, {"x": 0.5})
     assert shown(driver)["failed"] == []
     assert console_problems(driver) == []
+
+
+@pytest.mark.parametrize(
+    ("source", "good", "bad"),
+    [
+        ("log(x)", 1.0, 0.0),
+        ("log(x)", 1.0, -1.0),
+        ("sqrt(x)", 1.0, -4.0),
+        ("1 / x", 1.0, 0.0),
+        ("x ^ 0.5", 4.0, -8.0),
+        ("x ^ -1", 1.0, 0.0),
+        ("(-x) ^ 401", 1.0, 10.0),
+        ("exp(x)", 1.0, 1000.0),
+        ("sqrt(x - 1) * x", 2.0, 1.0),  # the gradient of sqrt is infinite at 0
+    ],
+)
+def test_every_kind_of_math_error_is_worded_as_eval_words_it(
+    driver: Any, tmp_path: Path, source: str, good: float, bad: float
+) -> None:
+    load(driver, make_page(tmp_path, source, {"x": good}))
+    set_inputs(driver, {"x": bad})
+    error = run("eval", source, "-x", repr(bad), "--json").json()["error"]
+    page = shown(driver)
+    assert page["line"] == f"error: {error['message']}"
+    assert len(page["failed"]) == 1
+    assert page["errors"][page["failed"][0]] in error["message"] or "gradient" in page["errors"][page["failed"][0]]
+    assert "NaN" not in page["page"] and "Infinity" not in page["page"]
 
 
 def test_a_page_made_at_a_failing_point_shows_the_error(driver: Any, tmp_path: Path) -> None:

@@ -18,10 +18,11 @@ from ..engine import Evaluation
 from ..graph import Graph
 from ..layout import CHAR, RADIUS, Layout, layout
 from ..ops import OVERFLOW
+from ..styles import UNICODE
 from ..wires import forks, wires_of
 from . import theme
 from .diagram import symbol
-from .notation import UNICODE, Refs
+from .notation import Refs
 from .page_lines import lines
 
 HEADING = 120
@@ -48,7 +49,7 @@ def model(graph: Graph, values: dict[str, float], digits: int) -> dict[str, Any]
                 "literal": refs.is_literal(i),
                 "needs": graph.needs_grad[i],
                 "locals": [
-                    {"head": style.derivative(graph.labels[i], refs.name(j)), "formula": refs.local_formula(i, k)}
+                    {"head": style.derivative(graph.labels[i], graph.labels[j]), "formula": refs.local_formula(i, k)}
                     for k, j in enumerate(args)
                 ],
             }
@@ -58,6 +59,8 @@ def model(graph: Graph, values: dict[str, float], digits: int) -> dict[str, Any]
         "digits": digits,
         "overflow": OVERFLOW,
         "times": style.times,
+        "minus": style.minus,
+        "parens": list(style.parens),
         "nodes": nodes,
         "forks": forks(graph),
         "inputs": [{"name": name, "node": i, "value": values[name]} for name, i in graph.inputs.items()],

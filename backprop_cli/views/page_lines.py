@@ -1,10 +1,12 @@
-"""The derivation's lines for the live page: written once in Python, with slots for the numbers.
+"""The derivation's lines for the live page: printed once, as views/steps.py prints them, with slots.
 
-A line of ``--steps`` is text with numbers in it. Here the same text is written with a slot where a
-number of the evaluation goes, ``{"slot": "v3"}`` (the value of node 3), ``"g5"`` (the gradient of node
-5) or ``"l5_1"`` (node 5's local derivative towards its input 1), so that the page writes the line
-again at any point and any number of digits. A slot marked ``paren`` is one where a negative number
-is written in parentheses. A piece is ``[text or slot, kind]``, kind as in views/steps.py.
+A line of ``--steps`` is printer output with numbers in it. Here the same formulas go through the
+same printer with a slot where a number of the evaluation goes: ``v3`` (the value of node 3), ``g5``
+(the gradient of node 5), ``l5_1`` (node 5's local derivative towards its input 1), or a literal
+constant, written at the page's digits. The printer decides every parenthesis: a slot is printed as a
+negative number would be, and it is marked ``paren`` where that number was put in parentheses; the
+page keeps them only when its number is negative. A piece is ``[text or {"slot" | "value", "paren"},
+kind]``, kind as in views/steps.py.
 """
 
 from __future__ import annotations
@@ -13,60 +15,95 @@ import re
 from typing import Any
 
 from ..engine import Evaluation
+from ..formula import Builder, Formula
 from ..graph import Graph
 from ..ops import OPS
-from .notation import Refs, Style
-from .steps import _is_plain as is_plain
+from ..printer import Style, to_pieces
+from .notation import Refs
 
 Piece = list[Any]
 
-_MARK = re.compile("\x01(\\w+)\x02")
-
-def _structure(graph: Graph) -> Evaluation:
-    """An evaluation without numbers: :class:`Refs` reads only the graph to write formulas."""
-    return Evaluation(graph, [], [], [], [])
+_CONST = re.compile("^-?\x01(.*)\x02$")
 
 
-def slot(name: str, kind: str, paren: bool = False) -> Piece:
-    return [{"slot": name, "paren": paren}, kind]
+def _number_token(value: float) -> str:
+    """A literal constant, kept for the page to write at its digits (signed, so that the printer
+    puts a negative one in parentheses where it would)."""
+    return ("-" if value < 0 else "") + f"\x01{value!r}\x02"
 
 
-def _numeric(style: Style, notation: str, args: tuple[int, ...], kind: str) -> list[Piece]:
-    """An op's notation with a slot for each input's value; a slot is marked ``paren`` where the
-    notation puts a negative number in parentheses (filling that one slot with a negative number
-    makes the text longer by the two parentheses)."""
-    marks = [f"\x01v{j}\x02" for j in args]
-    plain = style.fill(notation, marks)
-    paren = {
-        f"v{j}": len(style.fill(notation, [("-" + m if n == k else m) for n, m in enumerate(marks)])) > len(plain) + 1
-        for k, j in enumerate(args)
-    }
-    pieces: list[Piece] = []
-    at = 0
-    for m in _MARK.finditer(plain):
-        pieces += [[plain[at : m.start()], ""], slot(m.group(1), kind, paren[m.group(1)])]
-        at = m.end()
-    return [*pieces, [plain[at:], ""]]
+def _template(refs: Refs, formula: Formula, slots: set[str], kind: str) -> list[Piece]:
+    """The formula printed with each variable in ``slots`` as a number slot (of ``kind``)."""
+    style = refs.style
+    names = {name: style.minus + name for name in slots}
+    pieces = to_pieces(formula, style, names, number=_number_token)
+    result: list[Piece] = []
+    n = 0
+    while n < len(pieces):
+        text, var = pieces[n]
+        const = _CONST.match(text)
+        is_slot = var is not None and var in slots
+        if is_slot or const:
+            slot: dict[str, Any] = {"slot": var.split(".")[0]} if is_slot else {"value": float(const.group(1))}  # type: ignore[union-attr]
+            # The printer wraps a negative number as three pieces: "(", the number, ")".
+            wrapped = 0 < n < len(pieces) - 1 and (pieces[n - 1], pieces[n + 1]) == (
+                (style.parens[0], None),
+                (style.parens[1], None),
+            )
+            if wrapped:
+                result.pop()
+                n += 1
+            result.append([{**slot, "paren": wrapped}, kind if is_slot else ""])
+        else:
+            result.append([text, ""])
+        n += 1
+    return result
 
 
 def lines(graph: Graph, style: Style, digits: int) -> dict[str, Any]:
     """``forward``: per non-literal node, its line; ``backward``: per node with a gradient, its line."""
-    refs = Refs(_structure(graph), style, digits)
+    refs = Refs(Evaluation(graph, [], [], [], []), style, digits)  # formulas only: no numbers read
     forward = []
     for i in range(len(graph)):
         if refs.is_literal(i):
             continue
         label = style.label(graph.labels[i])
-        if not graph.args[i]:
-            forward.append({"node": i, "head": f"{label} = ", "symbolic": None, "numeric": None})
-            continue
-        symbolic = refs.formula(i)
-        numeric = _numeric(style, OPS[graph.ops[i]].notation, graph.args[i], "value")
-        forward.append({"node": i, "head": f"{label} = {symbolic} = ", "symbolic": symbolic, "numeric": numeric})
-    return {"forward": forward, "backward": _backward(graph, refs, style)}
+        entry: dict[str, Any] = {"node": i, "head": f"{label} = ", "symbolic": None, "numeric": None}
+        if graph.args[i]:
+            symbolic = refs.formula(i)
+            b = Builder()
+            leaves = [b.var(f"v{j}") if not refs.is_literal(j) else _literal(b, graph, j) for j in graph.args[i]]
+            numeric = b.build(b.node(graph.ops[i], *leaves))
+            slots = {f"v{j}" for j in graph.args[i]}
+            entry.update(
+                head=f"{label} = {symbolic} = ", symbolic=symbolic, numeric=_template(refs, numeric, slots, "value")
+            )
+        forward.append(entry)
+    return {"forward": forward, "backward": _backward(graph, refs)}
 
 
-def _backward(graph: Graph, refs: Refs, style: Style) -> list[dict[str, Any]]:
+def _literal(b: Builder, graph: Graph, j: int) -> int:
+    """A literal as the derivation writes it: by name (pi), or its value."""
+    text = graph.expr(j)
+    return b.const(float(graph.consts[j] or 0.0), text if text.isidentifier() else None)  # type: ignore[arg-type]
+
+
+def _chain(refs: Refs, terms: list[tuple[str, Formula]]) -> list[Piece]:
+    """``u1 × f1 + u2 × f2 ...`` (views/steps.py's chain), each upstream gradient a slot."""
+    b = Builder()
+    slots = set()
+    total = None
+    for n, (upstream, formula) in enumerate(terms):
+        name = f"{upstream}.{n}"  # one variable per term, as the steps view has
+        slots.add(name)
+        term = b.node("mul", b.var(name), b.insert(formula, {}))
+        total = term if total is None else b.node("add", total, term)
+    assert total is not None
+    return _template(refs, b.build(total), slots, "grad")
+
+
+def _backward(graph: Graph, refs: Refs) -> list[dict[str, Any]]:
+    style = refs.style
     out = graph.labels[-1]
     users = graph.users()
     explained: set[int] = set()
@@ -75,24 +112,22 @@ def _backward(graph: Graph, refs: Refs, style: Style) -> list[dict[str, Any]]:
         if not graph.needs_grad[i]:
             continue
         node = graph.labels[i]
-        line: list[Piece] = [[f"{style.derivative(out, node)} = ", ""]]
-        if i == graph.output:
-            result.append({"node": i, "line": [*line, slot(f"g{i}", "grad")]})
+        head = f"{style.derivative(out, node)} = "
+        grad: Piece = [{"slot": f"g{i}", "paren": False}, "grad"]
+        if not users[i]:  # the output: 1 by definition
+            result.append({"node": i, "line": [[head, ""], grad]})
             continue
-        chain = [
+        chain = " + ".join(
             f"{style.derivative(out, graph.labels[u])} {style.cdot} {style.derivative(graph.labels[u], node)}"
             for u, _ in users[i]
-        ]
-        line[0][0] += " + ".join(chain) + " = "
-        formulas = [refs.local_formula(u, k) for u, k in users[i]]
-        for n, ((u, _), formula) in enumerate(zip(users[i], formulas)):
-            line += [[" + " if n else "", ""], slot(f"g{u}", "grad"), [f" {style.times} {formula}", ""]]
-        if not all(is_plain(f) for f in formulas):
+        )
+        trees = [refs.local_tree(u, k) for u, k in users[i]]
+        line: list[Piece] = [[head + chain + " = ", ""]]
+        line += _chain(refs, [(f"g{u}", t) for (u, _), t in zip(users[i], trees)])
+        if not all(len(t) == 1 for t in trees):
             line.append([" = ", ""])
-            for n, (u, k) in enumerate(users[i]):
-                line += [[" + " if n else "", ""], slot(f"g{u}", "grad")]
-                line += [[f" {style.times} ", ""], slot(f"l{u}_{k}", "")]
-        line += [[" = ", ""], slot(f"g{i}", "grad")]
+            line += _local_chain(refs, users[i])
+        line += [[" = ", ""], grad]
         gates = []
         for u, _ in users[i]:
             gate = OPS[graph.ops[u]].gate
@@ -103,3 +138,21 @@ def _backward(graph: Graph, refs: Refs, style: Style) -> list[dict[str, Any]]:
             line.append([f"   {style.arrow} {'; '.join(dict.fromkeys(gates))}", "note"])
         result.append({"node": i, "line": line})
     return result
+
+
+def _local_chain(refs: Refs, uses: list[tuple[int, int]]) -> list[Piece]:
+    """``u1 × l1 + u2 × l2 ...``: the same chain with each local derivative's value in a slot."""
+    b = Builder()
+    slots = set()
+    total = None
+    for n, (u, k) in enumerate(uses):
+        up, loc = f"g{u}.{n}", f"l{u}_{k}.{n}"
+        slots |= {up, loc}
+        term = b.node("mul", b.var(up), b.var(loc))
+        total = term if total is None else b.node("add", total, term)
+    assert total is not None
+    pieces = _template(refs, b.build(total), slots, "grad")
+    for piece in pieces:  # a local derivative's number is not a gradient: no colour
+        if isinstance(piece[0], dict) and piece[0].get("slot", "").startswith("l"):
+            piece[1] = ""
+    return pieces

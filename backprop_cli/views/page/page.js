@@ -137,14 +137,17 @@ function slotValue(name, r) {
   return kind === "v" ? r.values[i] : kind === "g" ? r.grads[i] : r.local[i][k];
 }
 
-// A template's pieces with every slot written as a number, in parentheses where the printer puts a
+// A number as the derivation writes it: at the digits, with the style's minus sign.
+const spelled = (x, digits) => number(x, digits).replaceAll("-", MODEL.minus);
+
+// A template's pieces with every slot written as a number, in parentheses where the printer put a
 // negative number in parentheses.
 function fill(template, r, digits) {
   return template.map(([what, kind]) => {
     if (typeof what === "string") return [what, kind];
-    const v = slotValue(what.slot, r);
-    const text = number(v, digits);
-    return [what.paren && v < 0 ? `(${text})` : text, kind];
+    const v = "slot" in what ? slotValue(what.slot, r) : what.value;
+    const text = spelled(v, digits);
+    return [what.paren && v < 0 ? MODEL.parens[0] + text + MODEL.parens[1] : text, kind];
   });
 }
 
@@ -153,7 +156,7 @@ const joined = (pieces) => pieces.map(([text]) => text).join("");
 function forwardLine(entry, r, digits) {
   const i = entry.node;
   if (r.values[i] === null) return [[entry.head, ""], [r.error.message, "error"]];
-  const result = [number(r.values[i], digits), "value"];
+  const result = [spelled(r.values[i], digits), "value"];
   if (entry.numeric === null) return [[entry.head, ""], result];
   const numeric = joined(fill(entry.numeric, r, digits));
   const line = [[entry.head, ""]];
