@@ -4,6 +4,7 @@ never called a bug and never a traceback. Also: --expect graded in decimal, step
 
 from __future__ import annotations
 
+import fcntl
 import os
 import signal
 import subprocess
@@ -74,11 +75,14 @@ def test_a_closed_stdin() -> None:
 
 
 def _reader_leaves(args: list[str]) -> subprocess.CompletedProcess[str]:
-    """Start backprop with a pipe on stdout, read one line, and close the pipe (as `| head -1`)."""
-    with subprocess.Popen([*BACKPROP, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
-        assert process.stdout is not None and process.stderr is not None
-        process.stdout.readline()
-        process.stdout.close()
+    """Start backprop writing into a small pipe, read one line and close the pipe (as `| head -1`)."""
+    read_end, write_end = os.pipe()
+    fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, 4096)  # so that a few kilobytes of output meet the closed end
+    with subprocess.Popen([*BACKPROP, *args], stdout=write_end, stderr=subprocess.PIPE, text=True) as process:
+        os.close(write_end)
+        with os.fdopen(read_end, "rb") as reader:
+            reader.readline()
+        assert process.stderr is not None
         stderr = process.stderr.read()
         process.wait(timeout=120)
     return subprocess.CompletedProcess(args, process.returncode, "", stderr)
@@ -88,11 +92,21 @@ def _reader_leaves(args: list[str]) -> subprocess.CompletedProcess[str]:
 def test_a_reader_that_goes_away_is_a_quiet_exit_0(tmp_path: Path, view: str) -> None:
     """Issue 7: exit 1 (the math-error code) because click's own handler ran first."""
     program = tmp_path / "sum.bp"
-    program.write_text("+".join(f"x{i}" for i in range(3000)))
-    values = [f"x{i}=1" for i in range(3000)]
+    program.write_text("+".join(f"x{i}" for i in range(400)))
+    values = [f"x{i}=1" for i in range(400)]
     rows = ["--max-rows", "0"] if view in ("--table", "--circuit") else []
     result = _reader_leaves(["eval", "--file", str(program), *values, view, *rows])
     assert (result.returncode, result.stderr) == (0, "")
+
+
+@pytest.mark.parametrize("args", [["--help"], ["eval", "--help"], ["demo"], [*SEED, "--json"], SEED])
+def test_a_reader_gone_before_the_first_line_is_a_quiet_exit_0(args: list[str]) -> None:
+    """As `| head -0`: click's own handler made this exit 1 (the math-error code)."""
+    with subprocess.Popen([*BACKPROP, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.close()
+        stderr = process.stderr.read()
+        assert (process.wait(timeout=60), stderr) == (0, "")
 
 
 def test_an_error_into_a_pipe_nobody_reads_keeps_its_exit_code() -> None:
