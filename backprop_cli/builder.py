@@ -165,7 +165,8 @@ class Builder:
         keywords = [a for a in given if isinstance(a, _Keyword)]
         op = OVERLOADS.get((name, len(items))) or self.functions.get(name)
         if op is None:
-            close = difflib.get_close_matches(name, FUNCTIONS, n=1)
+            # difflib indexes every character of the name: only for a name a person could mistype.
+            close = difflib.get_close_matches(name, FUNCTIONS, n=1) if len(name) <= 64 else []
             hint = f" (did you mean {close[0]}?)" if close else ""
             known = ", ".join(sorted(FUNCTIONS))
             raise self.error(

@@ -9,6 +9,11 @@ EXIT_USAGE = 2
 EXIT_CHECK_FAILED = 3
 EXIT_INTERNAL = 70
 
+EXCERPT_LINE = 100
+"""A source line up to this long is shown whole under an error; a longer one, around the error."""
+EXCERPT_CONTEXT = 40
+EXCERPT_SPAN = 60
+
 
 class BackpropError(Exception):
     """An error with a stable ``kind`` for JSON, an exit code and, where known, a source span."""
@@ -31,37 +36,51 @@ class BackpropError(Exception):
         return line_column(self.source, self.span[0])
 
     def to_json(self) -> dict[str, Any]:
-        """The ``error`` object of the JSON output."""
+        """The ``error`` object of the JSON output (the message bounded, as on the terminal)."""
+        from .formatting import shorten
+
         pos = self.position
         return {
             "kind": self.kind,
-            "message": self.message,
+            "message": shorten(self.message),
             "line": pos[0] if pos else None,
             "column": pos[1] if pos else None,
         }
 
     def excerpt(self) -> str:
-        """The source line with a caret under the span (``^~~~``), or "" without a span."""
+        """The source line with a caret under the span (``^~~~``), or "" without a span.
+
+        Bounded whatever the input: a line longer than ``EXCERPT_LINE`` shows a window of
+        ``EXCERPT_CONTEXT`` characters each side of the span, and a span longer than ``EXCERPT_SPAN``
+        its two ends; control characters are shown escaped.
+        """
+        from .formatting import printable
+
         if self.source is None or self.span is None:
             return ""
-        start, end = self.span
-        line_start = self.source.rfind("\n", 0, start) + 1
-        line_end = self.source.find("\n", start)
+        source = self.source
+        start = min(self.span[0], len(source))
+        line_start = source.rfind("\n", 0, start) + 1
+        line_end = source.find("\n", start)
         if line_end == -1:
-            line_end = len(self.source)
-        line = self.source[line_start:line_end].replace("\t", " ")
-        col = start - line_start
-        width = max(1, min(end, line_end) - start)
-        # Keep very long lines readable: show a window around the error.
-        if len(line) > 100:
-            lo = max(0, col - 40)
-            hi = min(len(line), col + max(width, 1) + 40)
-            prefix = "…" if lo > 0 else ""
-            suffix = "…" if hi < len(line) else ""
-            line = prefix + line[lo:hi] + suffix
-            col = col - lo + len(prefix)
-            width = min(width, hi - (start - line_start))
-        return f"  {line}\n  {' ' * col}^{'~' * (width - 1)}"
+            line_end = len(source)
+        end = max(start, min(self.span[1], line_end))
+        if line_end - line_start <= EXCERPT_LINE:
+            lo, hi = line_start, line_end
+        else:
+            lo, hi = max(line_start, start - EXCERPT_CONTEXT), min(line_end, end + EXCERPT_CONTEXT)
+        span = source[start:end]
+        if len(span) > EXCERPT_SPAN:
+            half = (EXCERPT_SPAN - 1) // 2
+            span = f"{span[:half]}…{span[-half:]}"
+
+        def shown(text: str) -> str:
+            return printable(text.replace("\t", " "))
+
+        before = ("…" if lo > line_start else "") + shown(source[lo:start])
+        marked = shown(span)
+        after = shown(source[end:hi]) + ("…" if hi < line_end else "")
+        return f"  {before}{marked}{after}\n  {' ' * len(before)}^{'~' * (len(marked) - 1)}"
 
 
 class ExpressionError(BackpropError):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 def number(value: float | None, digits: int = 6) -> str:
     """A readable number: ``-12``, ``3``, ``0.731059``; ``digits`` significant digits."""
@@ -13,8 +15,34 @@ def number(value: float | None, digits: int = 6) -> str:
 
 
 def one_line(text: str) -> str:
-    """Source text with runs of white space (new lines too) folded to one space."""
-    return " ".join(text.split())
+    """Source text with runs of white space (new lines too) folded to one space, control characters
+    escaped (see :func:`printable`)."""
+    return printable(" ".join(text.split()))
+
+
+# Control characters (C0 but tab and new line, DEL, C1) and the bidirectional overrides that can
+# reorder what a terminal shows ("Trojan source").
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters shown as escapes (``\\x1b``, ``\\x00``), so that text from the
+    input (a comment, a name) can never send a terminal an escape sequence."""
+    return _CONTROL.sub(_escape, text) if _CONTROL.search(text) else text
+
+
+def shorten(text: str, limit: int = 1000) -> str:
+    """``text``, its middle replaced by `` … `` when longer than ``limit`` characters (a message
+    about a name of 50 MB stays a message)."""
+    if len(text) <= limit:
+        return text
+    half = (limit - 3) // 2
+    return f"{text[:half]} … {text[-half:]}"
 
 
 def exact(value: float) -> str:

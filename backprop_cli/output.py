@@ -13,6 +13,7 @@ from typing import Any, NoReturn
 import click
 
 from .errors import BackpropError, FileError
+from .formatting import printable, shorten
 from .streams import ReaderGone
 from .views.theme import DIM
 
@@ -27,7 +28,8 @@ def report(err: BackpropError, as_json: bool) -> NoReturn:
     """
     pos = err.position
     where = f" (line {pos[0]}, column {pos[1]})" if pos else ""
-    click.echo(f"error: {err.message}{where}", err=True)
+    # Messages quote the input (a name, a subexpression): bounded, and never an escape sequence.
+    click.echo(f"error: {printable(shorten(err.message))}{where}", err=True)
     excerpt = err.excerpt()
     if excerpt:
         click.echo(excerpt, err=True)
@@ -48,7 +50,7 @@ def warn(messages: Sequence[str]) -> None:
     """Print warnings on stderr, and keep them for the JSON output."""
     for message in messages:
         _warnings.append(message)
-        click.echo(f"warning: {message}", err=True)
+        click.echo(f"warning: {printable(shorten(message))}", err=True)
 
 
 def warnings_so_far() -> list[str]:

@@ -43,7 +43,7 @@ class Run:
 
 def unknown_option(name: str, known: Sequence[str]) -> UsageError:
     """``unknown option '--jsn' (did you mean --json?)``."""
-    close = difflib.get_close_matches(name, known, n=1)
+    close = difflib.get_close_matches(name, known, n=1) if len(name) <= 64 else []  # difflib indexes every character
     hint = f" (did you mean {close[0]}?)" if close else " (see --help)"
     return UsageError(f"unknown option '{name}'{hint}")
 

@@ -9,6 +9,7 @@ from rich.text import Text
 
 from ..engine import Evaluation
 from ..formatting import number, one_line
+from .fit import FittedTable
 from .symbols import UNICODE, Symbols
 from .theme import DIM, GRAD, LABEL, VALUE
 
@@ -21,11 +22,12 @@ def _local(ev: Evaluation, i: int, digits: int, d: str) -> str:
 
 
 def shown_rows(n: int, max_rows: int) -> tuple[range, range]:
-    """The node ids to show: all, or the first and last halves of ``max_rows``."""
+    """The node ids to show: all, or the first and last halves of ``max_rows``; the last half always
+    has the output row (``--max-rows 1`` shows the output alone)."""
     if max_rows <= 0 or n <= max_rows:
         return range(n), range(0)
-    head = (max_rows + 1) // 2
-    return range(head), range(n - (max_rows - head), n)
+    tail = max(1, max_rows // 2)
+    return range(max_rows - tail), range(n - tail, n)
 
 
 def render(ev: Evaluation, digits: int = 6, max_rows: int = 200, style: Symbols = UNICODE) -> RenderableType:
@@ -58,22 +60,23 @@ def render(ev: Evaluation, digits: int = 6, max_rows: int = 200, style: Symbols 
             for i in ids
         ]
 
-    # On a narrow terminal only the text columns fold: labels and numbers are never cut.
-    def width(k: int, at_most: int = 1_000) -> int:
-        return min(at_most, max(len(row[k]) for row in rows))
-
+    # On a narrow terminal only the text columns fold, never inside a word; labels and numbers are
+    # never cut (see fit.py).
     table = Table(box=box.ASCII2 if style.ascii else box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
-    table.add_column("node", no_wrap=True, min_width=width(0))
-    table.add_column("op", no_wrap=True, min_width=width(1))
-    table.add_column("expr", overflow="fold", min_width=width(2, 10))
-    table.add_column("value", justify="right", no_wrap=True, style=VALUE, min_width=width(3))
-    for k, title in enumerate(derivatives, 4):
-        table.add_column(title, justify="right", no_wrap=True, style=GRAD, min_width=width(k))
-    table.add_column("local gradients", overflow="fold", min_width=width(-1, 14))
+    # Every column is at least as wide as its cells' longest word, so only the text columns
+    # (expr, local gradients) ever wrap, and a header wraps at its spaces.
+    table.add_column("node", overflow="fold")
+    table.add_column("op", overflow="fold")
+    table.add_column("expr", overflow="fold")
+    table.add_column("value", justify="right", overflow="fold", style=VALUE)
+    for title in derivatives:
+        table.add_column(title, justify="right", overflow="fold", style=GRAD)
+    table.add_column("local gradients", overflow="fold")
     for row in rows:
         table.add_row(*row)
+    fitted = FittedTable(table, rows, folding=[-1, 2])
 
-    parts: list[RenderableType] = [header, table]
+    parts: list[RenderableType] = [header, fitted]
     if len(tail):
         parts.append(Text(f"showing {max_rows} of {len(g):,} nodes; --max-rows 0 shows all", DIM))
     grads = ev.input_grads()
