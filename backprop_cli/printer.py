@@ -22,6 +22,7 @@ from functools import lru_cache
 
 from .formula import Formula
 from .ops import NEG, OPS, Spelling
+from .symbols import Symbols
 
 _OPEN = "({[,|"
 _CLOSE = ")}],|"
@@ -33,9 +34,9 @@ def _exact(value: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
-@dataclass(frozen=True)
-class Style:
-    """The spellings of one kind of output."""
+@dataclass(frozen=True, kw_only=True)
+class Style(Symbols):
+    """The spellings of one kind of output, and (from :class:`Symbols`) the symbols its views write."""
 
     name: str
     spellings: Mapping[str, Spelling] = field(default_factory=dict)
@@ -57,18 +58,6 @@ class Style:
     """How a number written in ASCII (``-1.5e-05``) is respelled; default: the style's minus sign."""
     helpers: Mapping[str, str] = field(default_factory=dict)
     """Name -> source of a helper function that generated code in this style needs."""
-    # Symbols of the views that write formulas (the fields of views/symbols.py's Symbols).
-    ascii: bool = True
-    """Plain ASCII only: also tells the printer to draw boxes and guides in ASCII."""
-    ellipsis: str = "..."
-    vdots: str = ":"
-    dash: str = "-"
-    partial: str = "d"
-    times: str = "*"
-    cdot: str = "*"
-    arrow: str = "<-"
-    tangent: str = "'"
-    """Marks a tangent in forward mode (q')."""
     derivative_format: str = "{partial}{num}/{partial}{den}"
     dot_format: str = "{}'"
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import inspect
 
-from . import functions
+from . import functions, symbols
 from .ops import ATOM, NEG, POW, PRODUCT, SUM, Spelling
 from .printer import Style
 
-ASCII = Style("ascii")
+ASCII = Style(name="ascii", **vars(symbols.ASCII))
 """The expression language itself (``d``, ``*``, ``-``)."""
 
 UNICODE = ASCII.extend(
@@ -27,15 +27,7 @@ UNICODE = ASCII.extend(
     function_names={"sigmoid": "σ"},
     minus="−",
     constants={"pi": "π"},
-    ascii=False,
-    ellipsis="…",
-    vdots="⋮",
-    dash="—",
-    partial="∂",
-    times="×",
-    cdot="·",
-    arrow="←",
-    tangent="\u0307",
+    **vars(symbols.UNICODE),
     dot_format="{}\u0307",
 )
 

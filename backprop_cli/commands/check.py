@@ -96,8 +96,8 @@ def command(
         click.echo(dumps(to_json(ev, checks, expected, h, ok)))
     else:
         from ..output import print_rich
+        from ..symbols import ASCII, UNICODE
         from ..views.check_view import render
-        from ..views.symbols import ASCII, UNICODE
 
         print_rich(render(ev, checks, expected, h, digits, ASCII if ascii else UNICODE), ascii=ascii)
     if not ok:

@@ -136,7 +136,7 @@ def _table(ev: "Evaluation", o: ViewOptions) -> Any:
 
 def _symbols(o: ViewOptions) -> Any:
     """The symbols of --ascii or Unicode, for the views that write no formulas."""
-    from ..views import symbols
+    from .. import symbols
 
     return symbols.ASCII if o.ascii else symbols.UNICODE
 

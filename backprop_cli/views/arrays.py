@@ -24,7 +24,7 @@ from ..rule_trees import TREES
 from ..shapes import Shape, words
 from ..styles import ASCII as ASCII_STYLE
 from ..styles import UNICODE as UNICODE_STYLE
-from .symbols import UNICODE, Symbols
+from ..symbols import UNICODE, Symbols
 from .table import shown_rows
 from .theme import DIM, GRAD, LABEL, VALUE, VERDICT
 

@@ -7,7 +7,7 @@ from typing import Any
 from ..engine import Evaluation
 from ..formatting import number
 from ..gradcheck import OK_BELOW, SUSPICIOUS_BELOW, Expectation, InputCheck
-from .symbols import UNICODE, Symbols
+from ..symbols import UNICODE, Symbols
 from .theme import DIM, GRAD, LABEL, VALUE, VERDICT
 
 

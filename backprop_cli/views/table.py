@@ -9,8 +9,8 @@ from rich.text import Text
 
 from ..engine import Evaluation
 from ..formatting import number, one_line
+from ..symbols import UNICODE, Symbols
 from .fit import FittedTable
-from .symbols import UNICODE, Symbols
 from .theme import DIM, GRAD, LABEL, VALUE
 
 

@@ -1,7 +1,7 @@
 """The symbols a terminal view writes, in Unicode or in plain ASCII: the one way a view learns of --ascii.
 
-Every terminal view takes a :class:`Symbols` (the formula styles of ``notation.py`` are Symbols too); the
-printer draws table boxes and tree guides in ASCII when ``ascii`` is set.
+Every terminal view takes a :class:`Symbols` (the formula styles of ``printer.py`` are Symbols too, with
+these values); the printer draws table boxes and tree guides in ASCII when ``ascii`` is set.
 """
 
 from __future__ import annotations
