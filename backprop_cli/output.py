@@ -177,6 +177,8 @@ def save_svg(renderable: Any, path: str, width: int) -> None:
     console = _console(record=True, width=width, file=io.StringIO(), force_terminal=True, color_system="truecolor")
     console.print(renderable)
     try:
-        console.save_svg(path, title="backprop")
+        from .views.terminal_svg import save
+
+        save(console, path, "backprop")
     except OSError as exc:
         raise FileError(f"cannot write {path}: {exc.strerror or exc}") from None
