@@ -59,11 +59,12 @@ def command(
       backprop check "relu(x) * y" -x 1e-7 -y 2 --json
 
     Exit codes: 0 all agree, 1 math error, 2 bad invocation or expression, 3 a check or an
-    expectation failed.
+    expectation failed, 74 the output could not be written (a full disk), 130 interrupted.
     """
     from ..args import invocation
     from ..errors import EXIT_CHECK_FAILED
     from ..gradcheck import ExpectationError, check, passed
+    from .limits import gradient_check
     from .loading import bind, check_wrt, load_graph
 
     if as_json:
@@ -77,6 +78,7 @@ def command(
     graph = load_graph(source)
     if wrt is not None:
         check_wrt(graph, wrt)
+    gradient_check(graph, wrt)
     inputs = bind(graph, values)
     from ..arrays import uses_arrays
 

@@ -30,7 +30,8 @@ def command(ctx: click.Context, /, words: tuple[str, ...], file: str | None, **_
       echo "x^2 + sin(x)" | backprop eval - -x 0.5 --digits 12
       backprop eval --file model.bp -x 3 -y -4 --circuit --svg circuit.svg
 
-    Exit codes: 0 success, 1 math error, 2 bad invocation or expression.
+    Exit codes: 0 success, 1 math error, 2 bad invocation or expression, 74 the output could not be
+    written (a full disk), 130 interrupted.
     """
     from ..args import invocation
     from .loading import evaluate
@@ -38,4 +39,4 @@ def command(ctx: click.Context, /, words: tuple[str, ...], file: str | None, **_
 
     options = view_options_from(ctx, "table")
     source, values = invocation(words, file)
-    show(evaluate(source, values, options.mode, options.wrt), options)
+    show(evaluate(source, values, options.mode, options.wrt, options.view), options)

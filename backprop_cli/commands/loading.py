@@ -48,13 +48,20 @@ def wrt_worded(err: UnknownInputsError) -> UnknownInputsError:
 
 
 def evaluate(
-    source: str, values: dict[str, Value], mode: str = "reverse", wrt: Sequence[str] | None = None
+    source: str,
+    values: dict[str, Value],
+    mode: str = "reverse",
+    wrt: Sequence[str] | None = None,
+    view: str = "table",
 ) -> Evaluation | ArrayEvaluation:
-    """Load, bind and evaluate a program (with vectors and matrices where a value or literal is one)."""
+    """Load, bind and evaluate a program (with vectors and matrices where a value or literal is one);
+    forward mode over every input of a large program is refused up front (see limits.py)."""
+    from .limits import forward_mode
 
     graph = load_graph(source)
     if wrt is not None:
         check_wrt(graph, wrt)
+    forward_mode(graph, mode, view, wrt)
     return evaluate_graph(graph, bind(graph, values), mode, wrt)
 
 
