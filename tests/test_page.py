@@ -472,3 +472,12 @@ def test_printing_gives_the_diagram_with_its_current_values(driver: Any, tmp_pat
     box = driver.execute_script("return circuit.getAttribute('viewBox')")
     assert box == driver.execute_script("return `${WHOLE.x} ${WHOLE.y} ${WHOLE.w} ${WHOLE.h}`")
     assert len(driver.print_page()) > 1000  # the browser prints it (a base64 PDF)
+
+
+def test_html_refuses_what_a_page_cannot_draw(tmp_path: Path) -> None:
+    out = str(tmp_path / "p.html")
+    arrays = run("html", "x @ y", "-x", "[1, 2]", "-y", "[3, 4]", "--output", out)
+    assert arrays.code == 2 and "vectors and matrices" in arrays.stderr
+    huge = run("html", "x" + " + x" * 5000, "-x", "1", "--output", out)
+    assert huge.code == 2 and "5,001 nodes" in huge.stderr and "at most 5,000" in huge.stderr
+    assert not (tmp_path / "p.html").exists()
