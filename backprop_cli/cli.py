@@ -12,14 +12,10 @@ from typing import Any, NoReturn
 import click
 
 from . import __version__
-from .commands.options import SETTINGS, Run, unknown_option
+from .commands.options import HELP_HINT, SETTINGS, Run, unknown_option
 from .errors import BackpropError, InternalError, UsageError
 from .output import forget_warnings, report
 from .streams import OutputFailed, ReaderGone
-
-HELP_HINT = (
-    "-h is not an option of backprop: single-dash words name an expression's inputs (-x 2); for help, use --help"
-)
 
 
 def usage_error(exc: click.ClickException) -> UsageError:

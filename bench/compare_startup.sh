@@ -3,6 +3,7 @@
 # ratios to `python -c pass` (absolute times on a shared machine are noise).
 #
 #   PYTHON=.venv/bin/python bash bench/compare_startup.sh BEFORE [AFTER]    # AFTER defaults to HEAD
+#   OPTIONS= bash bench/compare_startup.sh ...     # the table instead of --json (OPTIONS="--steps", ...)
 #
 # Each revision is exported with `git archive` and byte-compiled; both run on the same interpreter
 # (PYTHON, which needs the dependencies: click, lark, rich) with the same warm parse cache, so the
@@ -16,7 +17,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export BACKPROP_CACHE_DIR="$work/cache"
 unset PYTHONDONTWRITEBYTECODE
-seed='(x+y)*z -x -2 -y 5 -z -4 --json'
+seed="(x+y)*z -x -2 -y 5 -z -4 ${OPTIONS---json}"
 for rev in "$before" "$after"; do
   mkdir -p "$work/$rev"
   git -C "$root" archive "$rev" | tar -x -C "$work/$rev"
@@ -26,8 +27,8 @@ done
 cd "$work"
 hyperfine -N --warmup 10 --runs "${RUNS:-40}" --export-json "$work/result.json" \
   -n "python -c pass" "env PYTHONPATH=$work/$before $py -c pass" \
-  -n "eval --json @ $before" "env PYTHONPATH=$work/$before $py -m backprop_cli eval $seed" \
-  -n "eval --json @ $after" "env PYTHONPATH=$work/$after $py -m backprop_cli eval $seed" >/dev/null
+  -n "eval ${OPTIONS---json} @ $before" "env PYTHONPATH=$work/$before $py -m backprop_cli eval $seed" \
+  -n "eval ${OPTIONS---json} @ $after" "env PYTHONPATH=$work/$after $py -m backprop_cli eval $seed" >/dev/null
 "$py" - "$work/result.json" <<'PY'
 import json, sys
 results = json.load(open(sys.argv[1]))["results"]

@@ -127,7 +127,7 @@ def test_unknown_option_with_json_is_a_json_usage_error() -> None:
     assert result.json()["error"]["message"] == "unknown option '--jsn' (did you mean --json?)"
 
 
-@pytest.mark.parametrize("args", [["-h"], ["-h", "eval"]])
+@pytest.mark.parametrize("args", [["-h"], ["-h", "eval"], ["eval", "-h"], ["check", "-h"], ["graph", "-help"]])
 def test_dash_h_says_what_it_is_and_points_to_help(args: list[str]) -> None:
     result = run(*args)
     assert result.code == 2

@@ -41,6 +41,11 @@ class Run:
         return DEBUG_FLAG in self.named
 
 
+HELP_HINT = (
+    "-h is not an option of backprop: single-dash words name an expression's inputs (-x 2); for help, use --help"
+)
+
+
 def unknown_option(name: str, known: Sequence[str]) -> UsageError:
     """``unknown option '--jsn' (did you mean --json?)``."""
     close = difflib.get_close_matches(name, known, n=1) if len(name) <= 64 else []  # difflib indexes every character
@@ -64,6 +69,8 @@ class BackpropCommand(click.Command):
                 for name in (*param.opts, *param.secondary_opts):
                     takes_value[name] = not (param.is_flag or param.count)
         run = ctx.ensure_object(Run)
+        if args in (["-h"], ["-help"]):  # asking for help the short way, with nothing to evaluate
+            raise UsageError(HELP_HINT)
         i = 0
         while i < len(args) and args[i] != "--":  # after "--" every word is an expression or a value
             word = args[i]
