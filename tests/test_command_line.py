@@ -295,3 +295,19 @@ def test_out_of_memory_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> None
     assert result.code == 2
     assert result.json()["error"]["kind"] == "usage"
     assert "out of memory" in result.stderr
+
+
+def test_every_command_is_a_backprop_command_in_its_own_module() -> None:
+    """Registered by one line, each command gets the shared parsing (unknown --options, JSON errors)."""
+    import click
+
+    from backprop_cli.cli import cli
+    from backprop_cli.commands.options import BackpropCommand
+
+    ctx = click.Context(cli)
+    names = cli.list_commands(ctx)
+    assert {"eval", "demo", "graph", "check"} <= set(names)
+    for name in names:
+        command = cli.get_command(ctx, name)
+        assert isinstance(command, BackpropCommand), name
+        assert run(name, "--no-such-option").stderr.startswith("error: unknown option '--no-such-option'"), name
