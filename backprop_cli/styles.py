@@ -23,6 +23,7 @@ UNICODE = ASCII.extend(
         "neg": Spelling("−$0", NEG),
         "abs": Spelling("|$0|"),
         "transpose": Spelling("$0ᵀ"),
+        "matmul": Spelling("$0 · $1", PRODUCT),
     },
     function_names={"sigmoid": "σ"},
     minus="−",

@@ -274,7 +274,7 @@ def test_values_as_json_and_the_table_shows_shapes() -> None:
     assert result.code == 0, result
     lines = result.stdout.splitlines()
     assert lines[0] == "f = 10"
-    assert any(line.startswith("D ") and "(2×2)" in line and "dW = dD @ Xᵀ" in line for line in lines), result
+    assert any(line.startswith("D ") and "(2×2)" in line and "dW = dD · Xᵀ" in line for line in lines), result
     assert "∂f/∂W = [[1 1]" in result.stdout
 
 
@@ -343,7 +343,7 @@ SHAPE_ERRORS = [
     (
         "u * v",
         ["-u", "[[1], [2]]", "-v", "[[1], [2], [3]]"],
-        "u * v: (2×1) × (3×1) — their dimension 2 from the right differs, 2 against 3",
+        "u * v: (2×1) * (3×1) — their dimension 2 from the right differs, 2 against 3",
         "^~~~~",
     ),
     (
@@ -522,10 +522,10 @@ def test_steps_write_each_gradient_rule_with_its_shapes() -> None:
     result = run("eval", "D = W @ X; f = sum(D)", "-W", W, "-X", X, "--steps")
     assert result.code == 0, result
     lines = [line.rstrip() for line in result.stdout.splitlines()]
-    assert "D = W @ X   (5×3) = (5×10) @ (10×3)" in lines
+    assert "D = W · X   (5×3) = (5×10) · (10×3)" in lines
     assert "dD = expand(df, D)   (5×3)" in lines
-    assert "dW = dD @ Xᵀ   (5×10) = (5×3)(3×10)" in lines
-    assert "dX = Wᵀ @ dD   (10×3) = (10×5)(5×3)" in lines
+    assert "dW = dD · Xᵀ   (5×10) = (5×3)(3×10)" in lines
+    assert "dX = Wᵀ · dD   (10×3) = (10×5)(5×3)" in lines
 
 
 def test_steps_show_the_sum_that_undoes_broadcasting() -> None:
@@ -572,11 +572,11 @@ def test_the_two_layer_demo() -> None:
     assert data["gradients"]["y"] is None
     steps = run("demo", "two-layer")
     assert steps.code == 0, steps
-    assert "dW2 = dt3 @ hᵀ   (3×4) = (3×1)(1×4)" in steps.stdout.splitlines()
+    assert "dW2 = dt3 · hᵀ   (3×4) = (3×1)(1×4)" in steps.stdout.splitlines()
     assert "dt2 = dh × step(t2)   (4) = [-0.0281068 -0.0550308 0 0]" in steps.stdout.splitlines()
     assert "two-layer" in run("demo").stdout
     circuit = run("demo", "two-layer", "--circuit").stdout.splitlines()
-    assert "│       ├── t3 = W2 @ h  [matmul]  value (3)  grad (3)" in circuit  # shapes where values were
+    assert "│       ├── t3 = W2 · h  [matmul]  value (3)  grad (3)" in circuit  # shapes where values were
     assert "└── t5 = s[y]  [pick]  value 0.32  grad −1" in circuit
     assert run("demo", "two-layer", "--latex").stderr.startswith("error: --steps --latex is for scalar expressions")
 

@@ -22,7 +22,7 @@ from ..ops import OPS, OVERFLOW, RULE_INPUTS, Op
 from ..printer import spell
 from ..rule_trees import TREES
 from ..shapes import Shape, ShapeError, broadcast, shape_of, words
-from ..styles import UNICODE
+from ..styles import ASCII
 from . import kernels
 from .evaluation import ArrayEvaluation
 from .kernels import KernelError, unbroadcast
@@ -78,7 +78,7 @@ def node_shape(graph: Graph, i: int, xs: Sequence[Array]) -> Shape:
     except ShapeError as err:
         names = [graph.expr(j) for j in graph.args[i]]
         parts = [words(x.shape) for x in xs[: op.arity]] + [_text(x) for x in xs[op.arity :]]  # the axis: its value
-        formula = spell(op.name, parts, UNICODE)
+        formula = spell(op.name, parts, ASCII)  # the language's own operators: (2×3) @ (4)
         message = f"{graph.expr(i)}: {formula} — {_fill(str(err), names)}"
         raise MathError(message, graph.source, graph.spans[i]) from None
 
