@@ -6,11 +6,12 @@ from typing import Any
 
 import click
 
+from .language import language_help
 from .options import BackpropCommand, debug_option, source_arguments
 from .registry import combinations_help, view_options, view_options_from
 
 
-@click.command("eval", cls=BackpropCommand, epilog=combinations_help())
+@click.command("eval", cls=BackpropCommand, epilog=combinations_help() + "\n\n" + language_help())
 @source_arguments
 @view_options
 @debug_option
@@ -28,7 +29,7 @@ def command(ctx: click.Context, /, words: tuple[str, ...], file: str | None, **_
       backprop eval "q = x + y; f = q * z" x=-2 y=5 z=-4 --steps
       backprop eval "q = x + y; f = q * z" x=-2 y=5 z=-4 --json | jq .gradients
       echo "x^2 + sin(x)" | backprop eval - -x 0.5 --digits 12
-      backprop eval --file model.bp -x 3 -y -4 --circuit --svg circuit.svg
+      backprop eval --file examples/model.bp -x 3 -y -4 --circuit --svg circuit.svg
 
     Exit codes: 0 success, 1 math error, 2 bad invocation or expression, 74 the output could not be
     written (a full disk), 130 interrupted.
