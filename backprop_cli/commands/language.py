@@ -3,6 +3,11 @@ has the full reference)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..ops import Op
+
 ARGUMENTS = {1: "x", 2: "a, b", 3: "c, x, y"}
 
 
@@ -11,7 +16,7 @@ def language_help() -> str:
     from ..ops import CONSTANTS, FUNCTIONS
 
     aliases: dict[str, list[str]] = {}
-    ops = {}
+    ops: dict[str, Op] = {}
     for name, op in FUNCTIONS.items():
         ops.setdefault(op.name, op)
         if name != op.name:
