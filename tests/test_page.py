@@ -175,6 +175,24 @@ def test_stepping_visits_every_node_forward_then_backward_with_the_steps_lines(
     assert console_problems(driver) == []
 
 
+@pytest.mark.parametrize(
+    ("source", "values"),
+    [
+        ("x", {"x": 2.0}),
+        ("2 * 3", {}),
+        ("q = x; f = q * q", {"x": 3.0}),
+        ("relu(x) * abs(y) - x / y", {"x": -1.5, "y": 2.0}),
+    ],
+)
+def test_small_and_odd_programs_step_as_eval_steps(
+    driver: Any, tmp_path: Path, source: str, values: dict[str, float]
+) -> None:
+    load(driver, make_page(tmp_path, source, values))
+    lines = driver.execute_script("return sequence().map((s) => lineOf(s).map((p) => p[0]).join(''))")
+    assert lines == steps_lines(source, values)
+    assert console_problems(driver) == []
+
+
 def test_stepping_reveals_values_forward_then_gradients_backward(driver: Any, tmp_path: Path) -> None:
     path = make_page(tmp_path, "q = x + y; f = q * z", {"x": -2, "y": 5, "z": -4})
     load(driver, path)

@@ -133,7 +133,9 @@ def svg(graph: Graph, lay: Layout) -> str:
             f' transform="translate({_f(x)},{_f(y)})">'
         )
         if graph.args[i]:
-            parts.append(f'<circle r="{RADIUS:g}"/><text class="op" y="5">{html.escape(symbol(graph.ops[i]))}</text>')
+            op = symbol(graph.ops[i])
+            size = " long" if len(op) > 3 else ""  # sigmoid, copy: a smaller font to stay inside the circle
+            parts.append(f'<circle r="{RADIUS:g}"/><text class="op{size}" y="5">{html.escape(op)}</text>')
             if i != out:
                 named = " named" if graph.names[i] else ""
                 parts.append(f'<text class="name{named}" y="{-RADIUS - 6:g}">{html.escape(graph.labels[i])}</text>')
