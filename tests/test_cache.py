@@ -3,7 +3,6 @@ to run code, to change an answer, to raise, to hang, to write through links or t
 
 from __future__ import annotations
 
-import hmac
 import marshal
 import os
 import pickle
@@ -12,7 +11,6 @@ import stat
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from hashlib import sha256
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -60,7 +58,7 @@ def key(directory: Path) -> bytes:
 
 def sign(directory: Path, body: bytes) -> bytes:
     """A correctly signed entry with this body (what only the user's own backprop can write)."""
-    return MAGIC + hmac.new(key(directory), MAGIC + body, sha256).digest() + body
+    return MAGIC + cache.tag(key(directory), body) + body
 
 
 @pytest.fixture
