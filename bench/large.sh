@@ -3,8 +3,9 @@
 #
 #   bash bench/large.sh [BASE_COMMIT] [RUNS]     # default: b567a54 (main before issue 11), 5 runs
 #
-# Both are installed non-editably into fresh venvs; hyperfine alternates them on the same inputs, so a
-# noisy neighbour slows both alike: read the ratio column, and the range. Peak memory comes from
+# Both are installed non-editably into fresh venvs and timed by one hyperfine run on the same inputs,
+# each program's baseline right before its new run (hyperfine runs a command's runs back to back):
+# read the ratio column, and the ranges, knowing that a neighbour's load may differ between the two. Peak memory comes from
 # /usr/bin/time (memory is not noisy). Every run parses (BACKPROP_NO_CACHE=1; programs over 64 KiB are
 # never cached anyway). Set BIG=0 to skip the 1,000,000-term sum (about a minute).
 set -euo pipefail
@@ -39,7 +40,7 @@ PY
 
 programs=(sum100k sin100k st50k)
 [ "${BIG:-1}" = 1 ] && programs+=(sum1m)
-echo "== whole process, eval --json > /dev/null (hyperfine, $runs runs each, alternating)"
+echo "== whole process, eval --json > /dev/null (hyperfine, $runs runs each)"
 args=()
 for p in "${programs[@]}"; do
   for name in base new; do
