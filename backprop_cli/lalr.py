@@ -14,7 +14,7 @@ caller asks Lark's own parser for the exception, so error messages come from one
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import chain
 from typing import Any
@@ -108,16 +108,13 @@ def _rule(rule: Any) -> Rule:
     return Rule(size, rule.origin.name, rule.alias or rule.origin.name, None if plain else keep, expand1)
 
 
-def lex(
-    tables: Tables, text: str, newline: str, opening: tuple[str, ...], closing: tuple[str, ...]
-) -> tuple[list[Token], int]:
-    """The tokens of ``text`` up to the first character no terminal matches, and where that is.
+def lex(tables: Tables, text: str, newline: str, opening: tuple[str, ...], closing: tuple[str, ...]) -> Iterator[Token]:
+    """The tokens of ``text``, as the parser asks for them (as Lark's lexer does: a million-term
+    program never holds all its tokens at once); :class:`Rejected` at a character no terminal matches.
 
     ``newline`` tokens are dropped between ``opening`` and ``closing`` ones (a line goes on
     inside parentheses or brackets).
     """
-    tokens: list[Token] = []
-    append = tokens.append
     ignore = tables.ignore
     pos = depth = 0
     for match in tables.regex.finditer(text):
@@ -135,11 +132,12 @@ def lex(
             depth += 1
         elif kind in closing and depth:
             depth -= 1
-        append(Token(kind, match.group(), start, pos))
-    return tokens, pos
+        yield Token(kind, match.group(), start, pos)
+    if pos != len(text):
+        raise Rejected(pos)
 
 
-def run(tables: Tables, tokens: list[Token], end_pos: int, transformer: object) -> Any:
+def run(tables: Tables, tokens: Iterable[Token], end_pos: int, transformer: object) -> Any:
     """Parse ``tokens``, calling ``transformer``'s methods as rules reduce; return the start rule's value.
 
     Raises :class:`Rejected` where the table has no action for a token. A rule without a method

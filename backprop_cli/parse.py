@@ -87,14 +87,13 @@ def parse(source: str, functions: dict[str, Op] = FUNCTIONS) -> Graph:
     ``functions=RULES`` parses a gradient rule of the op table.
     """
     tables = _tables()
-    tokens, end = lalr.lex(tables, source, "_NL", OPENING, CLOSING)
-    if end != len(source):  # a character no terminal matches
-        return parse_with_lark(source, functions)
     builder = Builder(source, functions)
     try:
-        lalr.run(tables, tokens, end, builder)
+        lalr.run(tables, lalr.lex(tables, source, "_NL", OPENING, CLOSING), len(source), builder)
     except lalr.Rejected:
-        # Lark's own parser words syntax errors (what it expected there): one place for them.
+        # A syntax error or a character no terminal matches: Lark's own parser words it (what it
+        # expected there), so there is one place for them. Tokens are lexed as they are needed, as
+        # Lark does, so an error in a callback comes before a bad character after it in both.
         return parse_with_lark(source, functions)
     return builder.graph()
 

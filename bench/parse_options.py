@@ -76,9 +76,9 @@ def with_lark(grammar: str, **options: Any) -> Callable[[str], Graph]:
 
 def fast_parts(source: str) -> Graph:
     tables = _tables()
-    tokens, end = lalr.lex(tables, source, "_NL", ("LPAR", "LSQB"), ("RPAR", "RSQB"))
+    tokens = lalr.lex(tables, source, "_NL", ("LPAR", "LSQB"), ("RPAR", "RSQB"))
     builder = Builder(source)
-    lalr.run(tables, tokens, end, builder)
+    lalr.run(tables, tokens, len(source), builder)
     return builder.graph()
 
 
