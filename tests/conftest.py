@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,5 +143,10 @@ def _combine(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
     return st.one_of(unary, binary, logs)
 
 
-expressions = st.recursive(leaves, _combine, max_leaves=12)
+def _has_input(source: str) -> bool:
+    return any(re.search(rf"\b{name}\b", source) for name in NAMES)
+
+
+expressions = st.recursive(leaves, _combine, max_leaves=12).filter(_has_input)
+"""Random expressions with at least one input: without one, a gradient property has nothing to check."""
 points = st.fixed_dictionaries({n: st.floats(min_value=-2, max_value=2, allow_nan=False) for n in NAMES})

@@ -309,11 +309,18 @@ def test_an_internal_error_shows_no_traceback(monkeypatch: pytest.MonkeyPatch) -
         run(*SEED, "--debug")
 
 
-def test_cache_hit_gives_the_same_answer() -> None:
+def test_a_cache_hit_through_the_command_line_gives_the_same_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    import backprop_cli.parse
+
     first = ok(*SEED, "--json").stdout
-    assert ok(*SEED, "--json").stdout == first  # the second run is served from the cache
-    second = ok("eval", "(x+y)*z", "-x", "1", "-y", "1", "-z", "1", "--json").json()
-    assert second["value"] == 2
+
+    def no_parsing(source: str) -> None:
+        raise AssertionError("parsed again: the second run was not a cache hit")
+
+    monkeypatch.setattr(backprop_cli.parse, "parse", no_parsing)
+    assert ok(*SEED, "--json").stdout == first
+    other = ok("eval", "(x+y)*z", "-x", "1", "-y", "1", "-z", "1", "--json").json()  # same program, new values
+    assert other["value"] == 2
 
 
 def test_python_dash_m() -> None:

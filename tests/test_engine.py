@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from backprop_cli.engine import evaluate
 from backprop_cli.errors import InputError, MathError, MissingValuesError
 from backprop_cli.parse import parse
 from conftest import ev
@@ -88,3 +89,28 @@ def test_graph_users_lists_every_use_of_a_node_with_its_position() -> None:
     assert users[node["x"]] == [(node["q"], 0), (node["q"], 1), (node["f"], 1)]
     assert users[node["q"]] == [(node["f"], 0)]
     assert users[node["f"]] == []
+
+
+def test_a_tangent_that_overflows_is_a_math_error_in_forward_mode() -> None:
+    graph = parse("(x * 1e200) * 1e200")
+    with pytest.raises(MathError, match=r"^the tangent of \(x \* 1e200\) \* 1e200 with respect to x overflows$"):
+        evaluate(graph, {"x": 1e-300}, mode="forward")
+
+
+def test_an_error_on_a_long_line_shows_a_window_around_it() -> None:
+    source = "x + " * 60 + "log(y - y) + " + "x + " * 60 + "x"
+    with pytest.raises(MathError) as caught:
+        evaluate(parse(source), {"x": 1.0, "y": 2.0})
+    line, caret = caught.value.excerpt().splitlines()
+    assert line.startswith("  …") and line.endswith("…")
+    assert len(line) < 120 < len(source)
+    assert line[caret.index("^") : caret.index("^") + len("log(y - y)")] == "log(y - y)"
+    assert caret.strip() == "^" + "~" * (len("log(y - y)") - 1)
+
+
+def test_long_subexpressions_are_shortened_in_the_middle() -> None:
+    source = "+".join(f"sin(x*{i})" for i in range(30))
+    result = evaluate(parse(source), {"x": 1.0})
+    text = result.graph.expr(len(result.graph) - 1)
+    assert text.startswith("sin(x*0)+sin(x*1)+") and text.endswith("+sin(x*28)+sin(x*29)")
+    assert " … " in text and len(text) <= 80 < len(source)
