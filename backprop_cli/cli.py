@@ -124,6 +124,7 @@ cli.register("graph")
 cli.register("check")
 cli.register("batch")
 cli.register("html")
+cli.register("diff")
 
 
 def main() -> None:

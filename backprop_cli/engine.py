@@ -23,30 +23,70 @@ _ORDINALS = ("first", "second", "third")
 V = TypeVar("V")
 
 
+@dataclass(frozen=True, slots=True)
+class Derivatives:
+    """One column of derivatives, an entry per node: reverse mode's ∂output/∂node (``wrt`` is None),
+    or forward mode's ∂node/∂input for the input ``wrt``. None where a node has none (a constant, or
+    a node that no input asked for by --wrt reaches)."""
+
+    wrt: str | None
+    values: list[float | None]
+
+    def title(self, output: str, partial: str = "∂") -> str:
+        """``∂f/∂node`` or ``∂node/∂x``."""
+        if self.wrt is None:
+            return f"{partial}{output}/{partial}node"
+        return f"{partial}node/{partial}{self.wrt}"
+
+    def name(self, partial: str = "∂") -> str:
+        """What a node's entry is called beside it: ``grad``, or ``∂/∂x``."""
+        return "grad" if self.wrt is None else f"{partial}/{partial}{self.wrt}"
+
+
 @dataclass(slots=True)
 class Evaluation:
-    """A graph with its forward values, local gradients and gradients of the output."""
+    """A graph with its forward values, local gradients and derivatives, in either mode.
+
+    A view asks for :attr:`derivatives` and gets what the mode computed: one column of gradients
+    ∂output/∂node in reverse mode, one column of tangents ∂node/∂input per input in forward mode.
+    """
 
     graph: Graph
     values: list[float]
     local: list[tuple[float | None, ...]]
-    """``local[i][k]`` is ∂node_i/∂(its k-th input); None towards a constant."""
-    grads: list[float | None]
-    """∂output/∂node (reverse mode); None for constants, and for every node in forward mode."""
+    """``local[i][k]`` is ∂node_i/∂(its k-th input); None towards a constant or a node no input in
+    ``wrt`` reaches."""
     wrt: list[str]
     """The inputs differentiated, in order of first use."""
-    tangents: dict[str, list[float]] | None = None
-    """Forward mode: input -> ∂node/∂input for every node."""
+    derivatives: list[Derivatives]
+    needs: list[bool]
+    """Which nodes have derivatives: those the inputs in ``wrt`` reach."""
+    mode: str = "reverse"
 
     @property
     def value(self) -> float:
         return self.values[-1]
 
+    @property
+    def grads(self) -> list[float | None]:
+        """∂output/∂node per node (reverse mode; all None in forward mode, which does not compute it)."""
+        if self.mode == "reverse":
+            return self.derivatives[0].values
+        return [None] * len(self.values)
+
+    @property
+    def tangents(self) -> dict[str, list[float]] | None:
+        """Forward mode: input -> ∂node/∂input per node; None in reverse mode."""
+        if self.mode == "reverse":
+            return None
+        return {d.wrt or "": [t or 0.0 for t in d.values] for d in self.derivatives}
+
     def input_grads(self) -> dict[str, float]:
         """∂output/∂input for every input in ``wrt``, in order of first use."""
-        if self.tangents is not None:
-            return {name: self.tangents[name][-1] for name in self.wrt}
-        return {name: self.grads[self.graph.inputs[name]] or 0.0 for name in self.wrt}
+        if self.mode == "forward":
+            return {d.wrt or "": d.values[-1] or 0.0 for d in self.derivatives}
+        grads = self.derivatives[0].values
+        return {name: grads[self.graph.inputs[name]] or 0.0 for name in self.wrt}
 
 
 def bind_inputs(graph: Graph, given: Mapping[str, V]) -> tuple[dict[str, V], list[str]]:
@@ -63,10 +103,15 @@ def bind_inputs(graph: Graph, given: Mapping[str, V]) -> tuple[dict[str, V], lis
     return {name: given[name] for name in graph.inputs}, warnings
 
 
-def _describe(graph: Graph, i: int, values: list[float]) -> str:
-    """ "where a = 1, b = 2" for node i's inputs, named by their source text."""
-    parts = [f"{graph.expr(j)} = {exact(values[j])}" for j in graph.args[i]]
-    return "; ".join(parts)
+def _where(graph: Graph, i: int, values: list[float]) -> str:
+    """`` where a = 1; b = 2`` for node i's inputs, each named once by its source text; literals
+    (``0``, ``pi``) say their value themselves and are left out ("" when nothing is left)."""
+    parts: dict[str, str] = {}
+    for j in graph.args[i]:
+        if graph.ops[j] == "const" and not graph.args[j]:
+            continue
+        parts.setdefault(graph.expr(j), f"{graph.expr(j)} = {exact(values[j])}")
+    return " where " + "; ".join(parts.values()) if parts else ""
 
 
 def forward(graph: Graph, inputs: Mapping[str, float]) -> list[float]:
@@ -87,16 +132,29 @@ def forward(graph: Graph, inputs: Mapping[str, float]) -> list[float]:
             failed = True
         if failed:
             why = op.explain(*xs) if op.explain else OVERFLOW
-            where = _describe(graph, i, values)
-            raise MathError(f"{why}: {graph.expr(i)} where {where}", graph.source, graph.spans[i])
+            raise MathError(f"{why}: {graph.expr(i)}{_where(graph, i, values)}", graph.source, graph.spans[i])
         values.append(out)
     return values
 
 
-def local_gradients(graph: Graph, values: list[float]) -> list[tuple[float | None, ...]]:
-    """∂node/∂input for each node's inputs that need a gradient (None towards constants)."""
+def reaches(graph: Graph, wrt: Sequence[str]) -> list[bool]:
+    """For each node: does it depend on one of the inputs ``wrt``? Only those need a gradient."""
+    if len(wrt) == len(graph.inputs):
+        return graph.needs_grad
+    seeds = {graph.inputs[name] for name in wrt}
+    needs: list[bool] = []
+    for i, args in enumerate(graph.args):
+        needs.append(i in seeds or any(needs[j] for j in args))
+    return needs
+
+
+def local_gradients(
+    graph: Graph, values: list[float], needs: list[bool] | None = None
+) -> list[tuple[float | None, ...]]:
+    """∂node/∂input for each node's inputs that need a gradient (None towards constants, and towards
+    nodes that ``needs`` leaves out: a gradient not asked for is not computed and cannot fail)."""
     result: list[tuple[float | None, ...]] = []
-    needs = graph.needs_grad
+    needs = graph.needs_grad if needs is None else needs
     for i, (name, args) in enumerate(zip(graph.ops, graph.args)):
         rules = LOCAL.get(name, ())
         xs = [values[j] for j in args]
@@ -113,8 +171,7 @@ def local_gradients(graph: Graph, values: list[float]) -> list[tuple[float | Non
             if not ok:
                 which = f" with respect to its {_ORDINALS[k]} input" if len(args) > 1 else ""
                 raise MathError(
-                    f"the gradient of {graph.expr(i)}{which} is infinite or undefined "
-                    f"where {_describe(graph, i, values)}",
+                    f"the gradient of {graph.expr(i)}{which} is infinite or undefined{_where(graph, i, values)}",
                     graph.source,
                     graph.spans[i],
                 )
@@ -123,9 +180,11 @@ def local_gradients(graph: Graph, values: list[float]) -> list[tuple[float | Non
     return result
 
 
-def backward(graph: Graph, local: list[tuple[float | None, ...]]) -> list[float | None]:
+def backward(
+    graph: Graph, local: list[tuple[float | None, ...]], needs: list[bool] | None = None
+) -> list[float | None]:
     """Reverse pass: from ∂out/∂out = 1, add upstream × local into each input, last node first."""
-    needs = graph.needs_grad
+    needs = graph.needs_grad if needs is None else needs
     grads = [0.0] * len(graph)
     grads[-1] = 1.0
     for i in range(len(graph) - 1, -1, -1):
@@ -133,7 +192,7 @@ def backward(graph: Graph, local: list[tuple[float | None, ...]]) -> list[float 
             if d is not None:
                 grads[j] += grads[i] * d
     for i, g in enumerate(grads):
-        if not math.isfinite(g):
+        if needs[i] and not math.isfinite(g):
             raise MathError(
                 f"the gradient of the output with respect to {graph.expr(i)} overflows",
                 graph.source,
@@ -150,17 +209,20 @@ def evaluate(
     ``wrt`` restricts which inputs are differentiated (default: all).
     """
     names = list(graph.inputs) if wrt is None else check_wrt(graph, wrt)
-    if mode == "reverse":
+    needs = reaches(graph, names)
+    if mode == "reverse" and needs is graph.needs_grad:
         try:  # the same passes in one loop, checked in bulk (flat.py); on any doubt, the ones below
             values, local, grads = flat.reverse(graph, inputs)
-            return Evaluation(graph, values, local, grads, names)
+            return Evaluation(graph, values, local, names, [Derivatives(None, grads)], needs)
         except flat.Fallback:
             pass
     values = forward(graph, inputs)
-    local = local_gradients(graph, values)
+    local = local_gradients(graph, values, needs)
     if mode == "forward":
-        return Evaluation(graph, values, local, [None] * len(graph), names, forward_mode(graph, local, names))
-    return Evaluation(graph, values, local, backward(graph, local), names)
+        tangents = forward_mode(graph, local, names)
+        columns = [Derivatives(name, [t if needs[i] else None for i, t in enumerate(tangents[name])]) for name in names]
+        return Evaluation(graph, values, local, names, columns, needs, "forward")
+    return Evaluation(graph, values, local, names, [Derivatives(None, backward(graph, local, needs))], needs)
 
 
 def check_wrt(graph: Graph, wrt: Sequence[str]) -> list[str]:

@@ -150,3 +150,23 @@ def _has_input(source: str) -> bool:
 expressions = st.recursive(leaves, _combine, max_leaves=12).filter(_has_input)
 """Random expressions with at least one input: without one, a gradient property has nothing to check."""
 points = st.fixed_dictionaries({n: st.floats(min_value=-2, max_value=2, allow_nan=False) for n in NAMES})
+
+
+def compile_latex(directory: Path, name: str, tex: str) -> str:
+    """Compile ``tex`` (an align* block) in an ordinary article with pdflatex; its log, or a failure."""
+    import subprocess
+
+    doc = directory / f"{name}.tex"
+    doc.write_text(
+        f"\\documentclass{{article}}\\usepackage{{amsmath}}\\usepackage{{xcolor}}\\begin{{document}}\n{tex}\n\\end{{document}}\n",
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", doc.name],
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-2000:]
+    return (directory / f"{name}.log").read_text(encoding="utf-8", errors="replace")

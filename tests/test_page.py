@@ -104,7 +104,7 @@ def assert_numbers(page: dict[str, Any], data: dict[str, Any], exact_text: bool 
 
 def steps_lines(source: str, values: dict[str, float]) -> list[str]:
     """The lines of `eval --steps`, without the two headings and the blank line."""
-    out = ok("eval", source, *values_words(values), "--steps").stdout
+    out = ok("eval", source, *values_words(values), "--steps", "--no-notes").stdout
     return [line for line in out.splitlines() if line and line not in ("Forward pass", "Backward pass")]
 
 
@@ -293,7 +293,7 @@ def test_random_expressions_recompute_as_eval_at_random_points(
     # Every line of the derivation, at the new point, as `eval --steps` writes it.
     set_digits(driver, digits)
     lines = driver.execute_script("return sequence().map((s) => lineOf(s).map((p) => p[0]).join(''))")
-    expected = ok("eval", source, *values_words(new), "--steps", "--digits", str(digits)).stdout
+    expected = ok("eval", source, *values_words(new), "--steps", "--no-notes", "--digits", str(digits)).stdout
     assert lines == [ln for ln in expected.splitlines() if ln and ln not in ("Forward pass", "Backward pass")]
     assert console_problems(driver) == []
 

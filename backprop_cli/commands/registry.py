@@ -35,6 +35,7 @@ class ViewOptions(NamedTuple):
     svg: str | None = None
     pause: bool = False
     fields: tuple[str, ...] | None = None
+    no_notes: bool = False
 
 
 if TYPE_CHECKING:
@@ -111,6 +112,9 @@ OPTIONS: dict[str, Callable[[F], F]] = {
         "--svg", metavar="FILE.svg", callback=_svg_path, help="Also save the view as an SVG picture of the terminal."
     ),
     "pause": click.option("--pause", is_flag=True, help="Wait for Enter between steps (on a terminal only)."),
+    "no_notes": click.option(
+        "--no-notes", is_flag=True, help="Leave out the notes on gates and forks in the derivation."
+    ),
     "fields": click.option(
         FIELDS_FLAG,
         metavar="NAMES",
@@ -144,7 +148,7 @@ def _symbols(o: ViewOptions) -> Any:
 def _steps(ev: "Evaluation", o: ViewOptions) -> Any:
     from ..views import steps
 
-    return steps.render(ev, o.digits, _formula_style(o))
+    return steps.render(ev, o.digits, _formula_style(o), notes=not o.no_notes)
 
 
 def _circuit(ev: "Evaluation | ArrayEvaluation", o: ViewOptions) -> Any:
@@ -176,7 +180,7 @@ def _steps_json(ev: "Evaluation", o: ViewOptions) -> Any:
 def _steps_latex(ev: "Evaluation", o: ViewOptions) -> Any:
     from ..views.steps import latex
 
-    return latex(ev, o.digits)
+    return latex(ev, o.digits, notes=not o.no_notes)
 
 
 def _array_table(ev: "ArrayEvaluation", o: ViewOptions) -> Any:
@@ -248,14 +252,14 @@ VIEWS: dict[str, View] = {
             "steps",
             "Write out the forward pass and the chain rule.",
             {"terminal": _steps, "json": _steps_json, "latex": _steps_latex},
-            _EVALUATION | {"digits", "ascii", "svg", "pause", "fields"},
+            _EVALUATION | {"digits", "ascii", "svg", "pause", "fields", "no_notes"},
             {"terminal": _array_steps, "json": _array_steps_json},
         ),
         View(
             "circuit",
             "Draw the circuit as a tree.",
             {"terminal": _circuit},
-            frozenset({"wrt", "digits", "max_rows", "ascii", "svg"}),
+            _EVALUATION | {"digits", "max_rows", "ascii", "svg"},
             {"terminal": _circuit},
         ),
     ]
@@ -269,7 +273,7 @@ OUTPUTS: dict[str, Output] = {
             None,
             "Rich text on the terminal (coloured), plain text when piped.",
             "the terminal",
-            frozenset({"digits", "max_rows", "ascii", "svg", "pause", "mode", "wrt"}),
+            frozenset({"digits", "max_rows", "ascii", "svg", "pause", "mode", "wrt", "no_notes"}),
             _print_terminal,
         ),
         Output(
@@ -285,7 +289,7 @@ OUTPUTS: dict[str, Output] = {
             "--latex",
             "Print the derivation as a LaTeX align* block.",
             "LaTeX",
-            frozenset({"digits", "mode", "wrt"}),
+            frozenset({"digits", "mode", "wrt", "no_notes"}),
             _print_text,
         ),
     ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..engine import Evaluation
+from ..engine import Derivatives, Evaluation
 from ..printer import Style
 from ..wires import wires
 from .notation import Refs
@@ -20,18 +20,22 @@ if TYPE_CHECKING:
 
 
 def _node_text(ev: Evaluation | ArrayEvaluation, refs: Refs, i: int, style: Style) -> Any:
-    """``label = formula  [op]  value v  grad g``."""
+    """``label = formula  [op]  value v  grad g`` (in forward mode ``∂/∂x t`` per input)."""
     from rich.text import Text
 
     g = ev.graph
     if refs.is_literal(i):
         return Text.assemble((g.expr(i), LABEL), "  const  value ", (refs.value(i), VALUE))
-    op, grad = g.ops[i], ev.grads[i]
+    op = g.ops[i]
     what = f" = {refs.formula(i)}  [{op}]" if g.args[i] else f"  {op}"
     text = Text.assemble((style.label(g.labels[i]), LABEL), what, "  value ", (refs.value(i), VALUE))
-    if grad is not None:
-        text.append("  grad ")
-        text.append(refs.num(grad), GRAD)
+    # Whatever the mode computed: the gradient (reverse), or the tangent towards each input (forward).
+    columns = ev.derivatives if isinstance(ev, Evaluation) else [Derivatives(None, ev.grads)]  # type: ignore[arg-type]
+    for column in columns:
+        d = column.values[i]
+        if d is not None:
+            text.append(f"  {column.name(style.partial)} ")
+            text.append(refs.num(d), GRAD)
     return text
 
 

@@ -34,7 +34,7 @@ MAX_NODES = 5000
 def model(graph: Graph, values: dict[str, float], digits: int) -> dict[str, Any]:
     """Everything the page's script needs, as JSON-ready data."""
     style = UNICODE
-    refs = Refs(Evaluation(graph, [], [], [], []), style, digits)  # formulas only: no numbers read
+    refs = Refs(Evaluation(graph, [], [], [], [], []), style, digits)  # formulas only: no numbers read
     nodes = []
     for i in range(len(graph)):
         args = graph.args[i]

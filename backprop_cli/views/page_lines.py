@@ -17,7 +17,6 @@ from typing import Any
 from ..engine import Evaluation
 from ..formula import Builder, Formula
 from ..graph import Graph
-from ..ops import OPS
 from ..printer import Style, to_pieces
 from .notation import Refs
 
@@ -62,7 +61,7 @@ def _template(refs: Refs, formula: Formula, slots: set[str], kind: str) -> list[
 
 def lines(graph: Graph, style: Style, digits: int) -> dict[str, Any]:
     """``forward``: per non-literal node, its line; ``backward``: per node with a gradient, its line."""
-    refs = Refs(Evaluation(graph, [], [], [], []), style, digits)  # formulas only: no numbers read
+    refs = Refs(Evaluation(graph, [], [], [], [], []), style, digits)  # formulas only: no numbers read
     forward = []
     for i in range(len(graph)):
         if refs.is_literal(i):
@@ -106,7 +105,6 @@ def _backward(graph: Graph, refs: Refs) -> list[dict[str, Any]]:
     style = refs.style
     out = graph.labels[-1]
     users = graph.users()
-    explained: set[int] = set()
     result = []
     for i in range(len(graph) - 1, -1, -1):
         if not graph.needs_grad[i]:
@@ -127,15 +125,9 @@ def _backward(graph: Graph, refs: Refs) -> list[dict[str, Any]]:
         if not all(len(t) == 1 for t in trees):
             line.append([" = ", ""])
             line += _local_chain(refs, users[i])
+        # The notes of `eval --steps` are lines of their own there; the page's one line per step
+        # leaves them out (as `eval --steps --no-notes` does).
         line += [[" = ", ""], grad]
-        gates = []
-        for u, _ in users[i]:
-            gate = OPS[graph.ops[u]].gate
-            if gate and u not in explained:
-                explained.add(u)
-                gates.append(gate)
-        if gates:
-            line.append([f"   {style.arrow} {'; '.join(dict.fromkeys(gates))}", "note"])
         result.append({"node": i, "line": line})
     return result
 

@@ -3,13 +3,16 @@
     q = x + y = -2 + 5 = 3
     ∂f/∂x = ∂f/∂q · ∂q/∂x = -4 × 1 = -4
 
-A line is a list of (text, kind) pieces; kind is "value" (green), "grad" (red), "note" (a comment),
-"title" (words that head a line) or "" (a formula).
+A line is a list of (text, kind) pieces; kind is "value" (green), "grad" (red), "title" (words that
+head a line), "eq" (an equals sign between the steps of a line: LaTeX breaks a long line there) or ""
+(a formula). A line whose one piece is a "note" comments on the line above it: it is printed on a
+line of its own (dimmed), once per kind of gate and at every fork, unless notes are turned off.
 The same lines render as Rich text (Unicode or ASCII) and as a LaTeX ``align*`` block.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ..derivation import Step, backward_steps
@@ -23,6 +26,11 @@ from .notation import Refs
 
 Piece = tuple[str, str]
 Line = list[Piece]
+EQ: Piece = (" = ", "eq")
+
+LATEX_WIDTH = 60
+"""A LaTeX line with more characters of mathematics than this (roughly, once typeset: markup is not
+counted) is broken before each equals sign, so that a derivation fits a page's width."""
 
 
 def forward_lines(ev: Evaluation, refs: Refs) -> list[Line]:
@@ -35,12 +43,12 @@ def forward_lines(ev: Evaluation, refs: Refs) -> list[Line]:
         label = refs.style.label(g.labels[i])
         result = (refs.value(i), "value")
         if OPS[g.ops[i]].arity == 0:
-            lines.append([(f"{label} = ", ""), result])
+            lines.append([(label, ""), EQ, result])
             continue
         symbolic, numeric = refs.formula(i), refs.formula(i, values=True)
-        line: Line = [(f"{label} = {symbolic} = ", "")]
+        line: Line = [(label, ""), EQ, (symbolic, ""), EQ]
         if numeric not in (symbolic, result[0]):
-            line += [(numeric, "value"), (" = ", "")]
+            line += [(numeric, "value"), EQ]
         lines.append([*line, result])
     return lines
 
@@ -63,38 +71,45 @@ def _number(x: float) -> Formula:
     return b.build(b.const(x))
 
 
+FORK_NOTE = "{node} is used {n} times: its gradient is the sum of the contributions of its uses"
+
+
 def backward_lines(ev: Evaluation, refs: Refs, steps: list[Step]) -> list[Line]:
-    """``∂f/∂node = Σ ∂f/∂user · ∂user/∂node = ... = grad``, output first."""
+    """``∂f/∂node = Σ ∂f/∂user · ∂user/∂node = ... = grad``, output first, each with its note.
+
+    A fork (a node used more than once) gets the fork's note; any other line gets the note of the
+    gate it passes through backwards, the first time a gate of that kind appears.
+    """
     g, style = ev.graph, refs.style
     out = g.labels[-1]
-    explained: set[int] = set()
+    explained: set[str] = set()
     lines: list[Line] = []
     for step in steps:
         node = g.labels[step.node]
-        head = f"{style.derivative(out, node)} = "
+        head: Line = [(style.derivative(out, node), ""), EQ]
         if not step.contributions:
-            lines.append([(head, ""), (refs.num(step.grad), "grad")])
+            lines.append([*head, (refs.num(step.grad), "grad")])
             continue
         chain = " + ".join(
             f"{style.derivative(out, g.labels[c.user])} {style.cdot} {style.derivative(g.labels[c.user], node)}"
             for c in step.contributions
         )
         trees = [refs.local_tree(c.user, c.position) for c in step.contributions]
-        line: Line = [(head + chain + " = ", "")]
+        line: Line = [*head, (chain, ""), EQ]
         line += _chain(refs, [(c.upstream, t) for c, t in zip(step.contributions, trees)], "grad")
         if not all(len(t) == 1 for t in trees):
-            line.append((" = ", ""))
+            line.append(EQ)
             line += _chain(refs, [(c.upstream, _number(c.local)) for c in step.contributions], "grad")
-        line += [(" = ", ""), (refs.num(step.grad), "grad")]
-        gates = []
-        for c in step.contributions:
-            gate = OPS[g.ops[c.user]].gate
-            if gate and c.user not in explained:
-                explained.add(c.user)
-                gates.append(gate)
-        if gates:
-            line.append((f"   {style.arrow} {'; '.join(dict.fromkeys(gates))}", "note"))
+        line += [EQ, (refs.num(step.grad), "grad")]
         lines.append(line)
+        if len(step.contributions) > 1:
+            lines.append([(FORK_NOTE.format(node=style.label(node), n=len(step.contributions)), "note")])
+            continue
+        kind = g.ops[step.contributions[0].user]
+        gate = OPS[kind].gate
+        if gate and kind not in explained:
+            explained.add(kind)
+            lines.append([(gate, "note")])
     return lines
 
 
@@ -113,7 +128,7 @@ def tangent_lines(ev: Evaluation, refs: Refs) -> list[Line]:
         title = f"pass {n} of {len(ev.wrt)}: tangents with respect to "
         lines.append([(title, "title"), (style.label(name), ""), (" (", "title"), (seeds, ""), (")", "title")])
         for i in range(len(g)):
-            if not g.args[i] or not g.needs_grad[i]:
+            if not g.args[i] or not ev.needs[i]:
                 continue
             b, bn = Builder(), Builder()
             names: dict[str, str] = {}
@@ -133,80 +148,118 @@ def tangent_lines(ev: Evaluation, refs: Refs) -> list[Line]:
                 total_n = term_n if total_n is None else bn.node("add", total_n, term_n)
             assert total is not None and total_n is not None
             lhs = style.dot(g.labels[i])
-            line: Line = [(f"{lhs} = {to_text(b.build(total), dotted.style, names)} = ", "")]
+            line: Line = [(lhs, ""), EQ, (to_text(b.build(total), dotted.style, names), ""), EQ]
             numbers = to_text(bn.build(total_n), style, names, number=refs.num)
             result = refs.num(tangent[i])
             if numbers != result:
-                line.append((numbers + " = ", ""))
+                line += [(numbers, ""), EQ]
             lines.append([*line, (result, "grad")])
-        lines.append([(f"{style.derivative(g.labels[-1], name)} = ", ""), (refs.num(tangent[-1]), "grad")])
+        lines.append([(style.derivative(g.labels[-1], name), ""), EQ, (refs.num(tangent[-1]), "grad")])
     return lines
 
 
-def derivation_lines(ev: Evaluation, refs: Refs) -> tuple[list[Line], list[Line]]:
+def derivation_lines(ev: Evaluation, refs: Refs, notes: bool = True) -> tuple[list[Line], list[Line]]:
     """The forward pass, and then the reverse pass or forward mode's tangent passes."""
-    if ev.tangents is not None:
-        return forward_lines(ev, refs), tangent_lines(ev, refs)
-    return forward_lines(ev, refs), backward_lines(ev, refs, backward_steps(ev))
+    second = tangent_lines(ev, refs) if ev.mode == "forward" else backward_lines(ev, refs, backward_steps(ev))
+    if not notes:
+        second = [line for line in second if not _is_note(line)]
+    return forward_lines(ev, refs), second
 
 
-def render(ev: Evaluation, digits: int = 6, style: Style = UNICODE) -> Any:
-    """The derivation as Rich text: values green, gradients red."""
+def _is_note(line: Line) -> bool:
+    return len(line) == 1 and line[0][1] == "note"
+
+
+def _heading(ev: Evaluation) -> str:
+    return "Forward mode" if ev.mode == "forward" else "Backward pass"
+
+
+def render(ev: Evaluation, digits: int = 6, style: Style = UNICODE, notes: bool = True) -> Any:
+    """The derivation as Rich text: values green, gradients red, notes dimmed on lines of their own."""
     from rich.console import Group
     from rich.text import Text
 
     refs = Refs(ev, style, digits)
-    colours = {"value": theme.VALUE, "grad": theme.GRAD, "note": theme.NOTE, "title": theme.TITLE, "": ""}
+    colours = {"value": theme.VALUE, "grad": theme.GRAD, "note": theme.NOTE, "title": theme.TITLE, "": "", "eq": ""}
 
     def text(line: Line) -> Text:
+        if _is_note(line):
+            return Text(f"    {style.arrow} {line[0][0]}", colours["note"])
         return Text.assemble(*((piece, colours[kind]) for piece, kind in line))
 
-    forward, derivatives = derivation_lines(ev, refs)
-    second = "Forward mode" if ev.tangents is not None else "Backward pass"
-    lines: list[Line] = [[("Forward pass", "title")], *forward, [], [(second, "title")], *derivatives]
-    # One part per step: a heading or a blank line joins the line below it, so that --pause waits
-    # once per step of the derivation and never on a heading.
+    forward, derivatives = derivation_lines(ev, refs, notes)
+    lines: list[Line] = [[("Forward pass", "title")], *forward, [], [(_heading(ev), "title")], *derivatives]
+    # One part per step: a heading or a blank line joins the line below it, and a note the line
+    # above it, so that --pause waits once per step of the derivation and never on a heading.
     parts: list[Text] = []
     above: list[Text] = []
     for line in lines:
         if not line or line[0][1] == "title":
             above.append(text(line))
+        elif _is_note(line) and parts:
+            parts[-1] = Text("\n").join([parts[-1], text(line)])
         else:
             parts.append(Text("\n").join([*above, text(line)]))
             above = []
     return Group(*parts, *above)
 
 
-def latex(ev: Evaluation, digits: int = 6) -> str:
-    """The derivation as a LaTeX ``align*`` block (needs amsmath and xcolor)."""
+def _visible(tex: str) -> int:
+    """About how many characters ``tex`` typesets to: commands, braces and colours not counted."""
+    tex = re.sub(r"\\textcolor\{[^}]*\}", "", tex)
+    tex = re.sub(r"\\frac\{\\partial ([^}]*)\}\{\\partial ([^}]*)\}", r"d\1d\2", tex)  # stacked: as wide as one part
+    tex = re.sub(r"\\(mathit|text|left|right|operatorname)", "", tex)
+    tex = re.sub(r"\\[a-zA-Z]+", "x", tex)
+    return len(re.sub(r"[{}\s]", "", tex))
+
+
+def latex(ev: Evaluation, digits: int = 6, notes: bool = True) -> str:
+    """The derivation as a LaTeX ``align*`` block (needs amsmath and xcolor); a long line is broken
+    before its equals signs, so that every row fits the width of a page."""
     refs = Refs(ev, LATEX, digits)
     colours = {"value": theme.LATEX_VALUE, "grad": theme.LATEX_GRAD}
 
-    def tex(line: Line) -> str:
-        body = ""
-        for piece, kind in line:
-            if kind == "note":
-                body += r"\quad\text{(" + piece.strip().removeprefix(r"\leftarrow").strip() + ")}"
-            elif kind == "title":
-                body += r"\text{" + piece + "}"
-            elif kind in colours:
-                body += rf"\textcolor{{{colours[kind]}}}{{{piece}}}"
-            else:
-                body += piece
+    def tex(line: Line) -> list[str]:
+        if _is_note(line):
+            # Text between the rows of the alignment, wrapped to the page's width.
+            return [r"  \intertext{\small (" + line[0][0] + ")}"]
         if line[0][1] == "title":
-            return f"  &{body}"
-        lhs, eq, rhs = body.partition(" = ")
-        return f"  {lhs} &= {rhs}" if eq else f"  {body}"
+            # A pass's title with its seeds is text with some mathematics, wrapped to the page.
+            return [r"  \intertext{" + "".join(p if k == "title" else f"${p}$" for p, k in line) + "}"]
+        segments = [""]
+        for piece, kind in line:
+            if kind == "eq":
+                segments.append("")
+            elif kind in colours:
+                segments[-1] += rf"\textcolor{{{colours[kind]}}}{{{piece}}}"
+            else:
+                segments[-1] += piece
+        lhs, *rhs = segments
+        if _visible(" = ".join(segments)) <= LATEX_WIDTH:
+            return [f"  {lhs} &= {' = '.join(rhs)}"]
+        return [f"  {lhs} &= {rhs[0]}", *(f"  &= {part}" for part in rhs[1:])]
 
-    forward, derivatives = derivation_lines(ev, refs)
-    second = "Forward mode" if ev.tangents is not None else "Backward pass"
-    body = [r"  &\text{Forward pass}", *map(tex, forward), rf"  &\text{{{second}}}", *map(tex, derivatives)]
+    forward, derivatives = derivation_lines(ev, refs, notes)
+    rows = [r"  &\text{Forward pass}"]
+    for line in forward:
+        rows += tex(line)
+    rows.append(rf"  &\text{{{_heading(ev)}}}")
+    for line in derivatives:
+        rows += tex(line)
+    body = rows
     return "\n".join(
         [
             r"% backprop: the derivation (needs \usepackage{amsmath} and \usepackage{xcolor})",
+            r"% (the group lets a long derivation go on to the next page)",
+            r"{\allowdisplaybreaks",
             r"\begin{align*}",
-            " \\\\\n".join(body),
+            # \intertext follows a row's \\ and is not one itself.
+            "".join(
+                row + ("" if n == len(body) - 1 else "\n" if "intertext" in row else " \\\\\n")
+                for n, row in enumerate(body)
+            ),
             r"\end{align*}",
+            "}",
         ]
     )
 
@@ -215,13 +268,13 @@ def steps_json(ev: Evaluation) -> list[dict[str, Any]]:
     """The backward pass (or forward mode's passes) as data, for ``--steps --json``."""
     g = ev.graph
     if ev.tangents is not None:
+        # Only the nodes the inputs in --wrt reach have a tangent.
+        needs = ev.needs
         return [
             {
                 "wrt": name,
                 "tangents": [
-                    {"id": i, "label": g.labels[i], "tangent": ev.tangents[name][i]}
-                    for i in range(len(g))
-                    if g.needs_grad[i]
+                    {"id": i, "label": g.labels[i], "tangent": ev.tangents[name][i]} for i in range(len(g)) if needs[i]
                 ],
             }
             for name in ev.wrt

@@ -38,10 +38,9 @@ def render(ev: Evaluation, digits: int = 6, max_rows: int = 200, style: Symbols 
     header = Text.assemble((out, LABEL), " = ", (number(ev.value, digits), VALUE))
 
     # Reverse mode: one column of ∂output/∂node. Forward mode: a column of ∂node/∂input per input.
-    if ev.tangents is None:
-        derivatives = {f"grad {d}{out}/{d}node": [x or 0.0 for x in ev.grads]}
-    else:
-        derivatives = {f"{d}node/{d}{name}": ev.tangents[name] for name in ev.wrt}
+    derivatives = {
+        ("grad " if column.wrt is None else "") + column.title(out, d): column.values for column in ev.derivatives
+    }
     head, tail = shown_rows(len(g), max_rows)
     rows = []
     for ids in (head, tail):
@@ -54,7 +53,7 @@ def render(ev: Evaluation, digits: int = 6, max_rows: int = 200, style: Symbols 
                 g.ops[i],
                 one_line(g.expr(i, style.ellipsis)),
                 number(ev.values[i], digits),
-                *(number(t[i], digits) if g.needs_grad[i] else dash for t in derivatives.values()),
+                *(dash if t[i] is None else number(t[i], digits) for t in derivatives.values()),
                 _local(ev, i, digits, d),
             )
             for i in ids

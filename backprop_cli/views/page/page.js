@@ -71,8 +71,15 @@ function exact(x) {
 
 // ---- The passes (backprop_cli/engine.py), generic over OPS --------------------------------------
 
+// " where a = 1; b = 2" as the command line words it: each input named once, literals left out.
 function describe(i, values) {
-  return NODES[i].args.map((j) => `${NODES[j].expr} = ${exact(values[j])}`).join("; ");
+  const parts = new Map();
+  for (const j of NODES[i].args) {
+    const leaf = NODES[j];
+    if (!leaf.args.length && leaf.input === null) continue;
+    if (!parts.has(leaf.expr)) parts.set(leaf.expr, `${leaf.expr} = ${exact(values[j])}`);
+  }
+  return parts.size ? ` where ${[...parts.values()].join("; ")}` : "";
 }
 
 // Every value, local gradient and gradient; a math error stops the passes where it happens, with
@@ -90,7 +97,7 @@ function evaluate(inputs) {
     const out = op.forward(...xs);
     if (!Number.isFinite(out)) {
       const why = op.explain ? op.explain(...xs) : MODEL.overflow;
-      return fail(i, why, `${why}: ${node.expr} where ${describe(i, values)}`);
+      return fail(i, why, `${why}: ${node.expr}${describe(i, values)}`);
     }
     values[i] = out;
   }
@@ -107,7 +114,7 @@ function evaluate(inputs) {
       const d = OPS[node.op].local[k](...xs, values[i]);
       if (!Number.isFinite(d)) {
         const which = node.args.length > 1 ? ` with respect to its ${ORDINALS[k]} input` : "";
-        const message = `the gradient of ${node.expr}${which} is infinite or undefined where ${describe(i, values)}`;
+        const message = `the gradient of ${node.expr}${which} is infinite or undefined${describe(i, values)}`;
         return fail(i, "its gradient is infinite or undefined here", message);
       }
       row.push(d);

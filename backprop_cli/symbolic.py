@@ -1,0 +1,259 @@
+"""The gradient graph: derivatives as formulas, built by reverse accumulation from the rule trees.
+
+For every node of f, its adjoint ∂f/∂node is the sum, over the node's uses, of the user's adjoint
+times the user's local rule (the op table's tree, with the inputs and the output substituted):
+upstream × local per edge and sums at forks, from the same trees the numeric passes compile, so a
+formula and its number cannot disagree. Each node adds a constant number of nodes, and equal nodes
+are made once, so the gradient graph of an n-node graph has O(n) nodes; it is built by loops.
+
+:class:`Simplifier` rewrites each node as it is made, the way a person would: constants folded,
+``1*a``, ``a*0``, ``a+0``, ``a^1``, ``--a``, ``a - a``, ``a*a -> a^2``, constant factors collected.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from .formula import Builder, Formula, float_impl
+from .ops import RULE_INPUTS
+from .rule_trees import TREES
+
+
+class Simplifier(Builder):
+    """A :class:`Builder` that simplifies each node as it is made (never recursion: each rewrite
+    looks at most two levels down, at nodes that are simplified already)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._impl = float_impl()
+
+    def _value(self, i: int) -> float | None:
+        return self.consts[i] if self.ops[i] == "const" and self.names[i] is None else None
+
+    def _number(self, x: float) -> int:
+        if x < 0:  # a negative number is -(its magnitude), as the language writes it
+            return super().node("neg", self.const(-x))
+        return self.const(x)
+
+    def _negative(self, i: int) -> float | None:
+        """The value of a number, written ``c`` or ``-c``."""
+        if self.ops[i] == "neg":
+            inner = self._value(self.args[i][0])
+            return None if inner is None else -inner
+        return self._value(i)
+
+    def node(self, op: str, *args: int) -> int:  # noqa: PLR0915
+        values = [self._negative(j) for j in args]
+        if args and all(v is not None for v in values):
+            try:
+                result = self._impl[op](*values)
+            except (ArithmeticError, ValueError):
+                result = None
+            # Fold only what stays exact and readable (2*3 -> 6, not log(2) -> 0.693...).
+            if result is not None and math.isfinite(result) and float(result).is_integer() and abs(result) < 2**53:
+                return self._number(float(result))
+        a = args[0] if args else -1
+        b = args[1] if len(args) > 1 else -1
+        va, vb = ([*values, None, None])[:2]
+        if op == "neg":
+            if self.ops[a] == "neg":
+                return self.args[a][0]
+            if va == 0:
+                return self.const(0.0)
+        elif op == "add":
+            if va == 0:
+                return b
+            if vb == 0:
+                return a
+            if self.ops[b] == "neg":
+                return self.node("sub", a, self.args[b][0])
+            if a == b:
+                return self.node("mul", self._number(2.0), a)
+        elif op == "sub":
+            if vb == 0:
+                return a
+            if va == 0:
+                return self.node("neg", b)
+            if a == b:
+                return self.const(0.0)
+            if self.ops[b] == "neg":
+                return self.node("add", a, self.args[b][0])
+        elif op == "mul":
+            if va == 0 or vb == 0:
+                return self.const(0.0)
+            if va == 1:
+                return b
+            if vb == 1:
+                return a
+            if va == -1:
+                return self.node("neg", b)
+            if vb == -1:
+                return self.node("neg", a)
+            if self.ops[a] == "neg":
+                return self.node("neg", self.node("mul", self.args[a][0], b))
+            if self.ops[b] == "neg":
+                return self.node("neg", self.node("mul", a, self.args[b][0]))
+            if vb is not None and va is None:  # a number first: 2*x, not x*2
+                return self.node("mul", b, a)
+            inner = self._value(self.args[b][0]) if self.ops[b] == "mul" else None
+            if va is not None and inner is not None and float(va * inner).is_integer():
+                # 2*(3*x) -> 6*x (only where the product is exact and readable)
+                return self.node("mul", self._number(va * inner), self.args[b][1])
+            # Constant factors go to the front: (3*y)*(2*x) -> 6*(y*x), x*(2*y) -> 2*(x*y).
+            ca = self._value(self.args[a][0]) if self.ops[a] == "mul" else None
+            cb = inner
+            whole = (ca if ca is not None else 1.0) * (cb if cb is not None else 1.0)
+            if va is None and (ca is not None or cb is not None) and float(whole).is_integer():
+                rest_a = self.args[a][1] if ca is not None else a
+                rest_b = self.args[b][1] if cb is not None else b
+                factor = self._number(whole)
+                return self.node("mul", factor, self.node("mul", rest_a, rest_b))
+            if a == b:
+                return self.node("pow", a, self.const(2.0))
+            power = self._power_of(a, b)
+            if power is not None:
+                return power
+        elif op == "div":
+            if vb == 1:
+                return a
+            if self.ops[a] == "neg":
+                return self.node("neg", self.node("div", self.args[a][0], b))
+            if self.ops[b] == "neg":
+                return self.node("neg", self.node("div", a, self.args[b][0]))
+            if va == 0:
+                return self.const(0.0)
+            if a == b:
+                return self.const(1.0)
+        elif op == "pow":
+            if vb == 1:
+                return a
+            if vb == 0:
+                return self.const(1.0)
+        elif op == "where" and va is not None:
+            return b if va != 0 else args[2]
+        return super().node(op, *args)
+
+    def _power_of(self, a: int, b: int) -> int | None:
+        """x * x^n -> x^(n+1), x^n * x -> x^(n+1), x^m * x^n -> x^(m+n), for numbers m and n."""
+
+        def split(i: int) -> tuple[int, float] | None:
+            if self.ops[i] == "pow":
+                n = self._negative(self.args[i][1])
+                return None if n is None else (self.args[i][0], n)
+            return None
+
+        pa, pb = split(a), split(b)
+        if pa and pa[0] == b:
+            return self.node("pow", b, self._number(pa[1] + 1))
+        if pb and pb[0] == a:
+            return self.node("pow", a, self._number(pb[1] + 1))
+        if pa and pb and pa[0] == pb[0]:
+            return self.node("pow", pa[0], self._number(pa[1] + pb[1]))
+        return None
+
+
+def gradients(formula: Formula, wrt: Sequence[str], b: Builder | None = None) -> tuple[Builder, dict[str, int]]:
+    """The nodes of ∂formula/∂name for each name in ``wrt``, in one builder (shared subexpressions
+    shared): reverse accumulation over the formula's nodes, last first."""
+    b = b or Simplifier()
+    n = len(formula)
+    ids: list[int] = []
+    for op, args, name, const in zip(formula.ops, formula.args, formula.names, formula.consts):
+        if op == "var":
+            ids.append(b.var(name or ""))
+        elif op == "const":
+            ids.append(b.const(const or 0.0, name))
+        else:
+            ids.append(b.node(op, *(ids[j] for j in args)))
+    # Which nodes depend on an input asked for: only those need an adjoint.
+    wanted = set(wrt)
+    needs: list[bool] = []
+    for op, args, name in zip(formula.ops, formula.args, formula.names):
+        needs.append((op == "var" and name in wanted) or any(needs[j] for j in args))
+    adjoint: list[int | None] = [None] * n
+    adjoint[-1] = b.const(1.0)
+    for i in range(n - 1, -1, -1):
+        up = adjoint[i]
+        op, args = formula.ops[i], formula.args[i]
+        if up is None or not args:
+            continue
+        env = {name: ids[j] for name, j in zip(RULE_INPUTS, args)}
+        env["out"] = ids[i]
+        for k, j in enumerate(args):
+            if not needs[j]:
+                continue
+            term = b.node("mul", up, b.insert(TREES[op][k], env))
+            before = adjoint[j]
+            adjoint[j] = term if before is None else b.node("add", before, term)
+    zero = b.const(0.0)
+    roots = {}
+    for name in wrt:
+        found = [i for i, (op, v) in enumerate(zip(formula.ops, formula.names)) if op == "var" and v == name]
+        d = adjoint[found[0]] if found else None
+        roots[name] = zero if d is None else d
+    return b, roots
+
+
+def extract(b: Builder, root: int, named: dict[int, str] | None = None) -> Formula:
+    """The formula of node ``root`` of a builder; nodes in ``named`` (other than the root) are
+    written as variables of those names (the intermediates of a staged form)."""
+    named = named or {}
+    seen = {root}
+    stack = [root]
+    while stack:
+        i = stack.pop()
+        if i != root and i in named:
+            continue
+        for j in b.args[i]:
+            if j not in seen:
+                seen.add(j)
+                stack.append(j)
+    out = Builder()
+    new: dict[int, int] = {}
+    for i in sorted(seen):  # a builder's ids are in evaluation order
+        if i != root and i in named:
+            new[i] = out.var(named[i])
+        elif b.ops[i] == "var":
+            new[i] = out.var(b.names[i] or "")
+        elif b.ops[i] == "const":
+            new[i] = out.const(b.consts[i] or 0.0, b.names[i])
+        else:
+            new[i] = out.node(b.ops[i], *(new[j] for j in b.args[i]))
+    return out.build(new[root])
+
+
+def staged(b: Builder, root: int, taken: Sequence[str]) -> list[tuple[str | None, Formula]]:
+    """The statements of a staged form: a named intermediate ``t1``, ``t2``... for every operation
+    used more than once, then the root's formula (name None). Linear in the number of nodes."""
+    uses = [0] * len(b.ops)
+    seen = {root}
+    order = [root]
+    k = 0
+    while k < len(order):
+        for j in b.args[order[k]]:
+            uses[j] += 1
+            if j not in seen:
+                seen.add(j)
+                order.append(j)
+        k += 1
+    taken_names = set(taken)
+    named: dict[int, str] = {}
+    counter = 0
+    for i in sorted(seen):
+        if i != root and uses[i] > 1 and b.args[i] and not (b.ops[i] == "neg" and not b.args[b.args[i][0]]):
+            counter += 1
+            while f"t{counter}" in taken_names:
+                counter += 1
+            named[i] = f"t{counter}"
+    statements: list[tuple[str | None, Formula]] = [(name, extract(b, i, named)) for i, name in named.items()]
+    return [*statements, (None, extract(b, root, named))]
+
+
+def expanded_size(b: Builder, root: int, limit: int) -> int:
+    """How many nodes the formula of ``root`` has when shared subexpressions are written out in
+    full, counted up to ``limit`` (a DAG can be exponentially larger written out)."""
+    size = [0] * (root + 1)
+    for i in range(root + 1):
+        size[i] = min(limit, 1 + sum(size[j] for j in b.args[i]))
+    return size[root]
