@@ -79,7 +79,9 @@ class BackpropCommand(click.Command):
                 if name not in takes_value:
                     raise unknown_option(name, [n for n in takes_value if n.startswith("--")])
                 run.named.add(name)
-                i += 1 if eq or not takes_value[name] else 2
+                # A value is the next word, unless that is an option (`--wrt --json`: the value is missing).
+                value_follows = takes_value[name] and not eq and i + 1 < len(args) and not args[i + 1].startswith("--")
+                i += 2 if value_follows else 1
             else:
                 i += 1
         return super().parse_args(ctx, args)
@@ -117,6 +119,6 @@ def _parse_wrt(ctx: click.Context, param: click.Parameter, text: str | None) -> 
     if text is None:
         return None
     names = tuple(name.strip() for name in text.split(",") if name.strip())
-    if not names:
+    if not names or text.startswith("--"):  # `--wrt --json`: the option's value is missing
         raise click.BadParameter("give input names, as in --wrt x,y", ctx, param)
     return names
