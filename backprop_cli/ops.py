@@ -141,6 +141,11 @@ def _axis(args: tuple[object, ...]) -> float | None:
     return float(args[0]) if args else None  # type: ignore[arg-type]
 
 
+def _reduced(a: object, *axis: object) -> shapes.Shape:
+    """The shape of a reduction (sum, mean, logsumexp) of ``a`` over everything or one axis."""
+    return shapes.reduce(shapes.shape_of(a), _axis(axis))
+
+
 OPS: dict[str, Op] = {
     op.name: op
     for op in [
@@ -299,14 +304,14 @@ OPS: dict[str, Op] = {
             "sum",
             1,
             ("expand(g, a, axis)",),
-            lambda a, *axis: shapes.reduce(shapes.shape_of(a), _axis(axis)),
+            _reduced,
             axis=True,
         ),
         _array_op(
             "mean",
             1,
             ("expand(g, a, axis) / count(a, axis)",),
-            lambda a, *axis: shapes.reduce(shapes.shape_of(a), _axis(axis)),
+            _reduced,
             axis=True,
         ),
         _array_op(
@@ -322,7 +327,7 @@ OPS: dict[str, Op] = {
             "logsumexp",
             1,
             ("expand(g, a, axis) * exp(a - expand(out, a, axis))",),
-            lambda a, *axis: shapes.reduce(shapes.shape_of(a), _axis(axis)),
+            _reduced,
             axis=True,
         ),
         _array_op(
