@@ -311,3 +311,43 @@ def test_every_command_is_a_backprop_command_in_its_own_module() -> None:
         command = cli.get_command(ctx, name)
         assert isinstance(command, BackpropCommand), name
         assert run(name, "--no-such-option").stderr.startswith("error: unknown option '--no-such-option'"), name
+
+
+SAME_FLAG_OTHER_MEANING = {"--format": "graph's is a text format (dot, mermaid), batch's a file format (csv...)"}
+"""Flags that two commands share by name only, each declared with its command."""
+
+
+def test_an_option_that_two_commands_take_is_declared_once() -> None:
+    """--json, --digits, --wrt... come from DECLARED in every command (check's --json as eval's); only
+    a command's own default and help may differ."""
+    import click
+
+    from backprop_cli.cli import cli
+    from backprop_cli.commands.declarations import DECLARED
+
+    ctx = click.Context(cli)
+    declared = {d.flag: d for d in DECLARED.values()}
+    users: dict[str, list[str]] = {}
+    for name in cli.list_commands(ctx):
+        command = cli.get_command(ctx, name)
+        assert command is not None
+        for param in command.get_params(ctx):
+            if not isinstance(param, click.Option) or param.opts == ["--help"]:
+                continue
+            flag = param.opts[0]
+            users.setdefault(flag, []).append(name)
+            if flag in declared:
+                d = declared[flag]
+                made = click.Option([d.flag, d.param], **{**d.settings, "default": param.default, "help": param.help})
+                assert (param.name, param.is_flag, param.metavar, param.callback) == (
+                    made.name,
+                    made.is_flag,
+                    made.metavar,
+                    made.callback,
+                ), f"{name} {flag}"
+                assert type(param.type) is type(made.type) and param.type.to_info_dict() == made.type.to_info_dict()
+    shared = {flag for flag, names in users.items() if len(names) > 1}
+    views = {view.flag for view in VIEWS.values()}  # declared by their entry in the registry
+    undeclared = shared - declared.keys() - views - SAME_FLAG_OTHER_MEANING.keys()
+    assert not undeclared, f"declare these in commands/declarations.py: {sorted(undeclared)}"
+    assert {"--json", "--digits", "--wrt", "--file", "--debug", "--output"} <= shared & declared.keys()

@@ -6,15 +6,16 @@ from typing import Any
 
 import click
 
-from .options import BackpropCommand, debug_option, wrt_option
+from .declarations import DECLARED
+from .options import BackpropCommand
 
 FORMATS = ["csv", "jsonl", "parquet"]
 
 
 @click.command("batch", cls=BackpropCommand)
 @click.argument("words", nargs=-1, type=click.UNPROCESSED, metavar="EXPR [INPUT] [VALUES]...")
-@click.option("--file", metavar="PATH", help="Read the program from PATH (then the first word is INPUT).")
-@click.option("--output", metavar="FILE", help="Write to FILE instead of standard output ('-').")
+@DECLARED["file"].but(help="Read the program from PATH (then the first word is INPUT).")
+@DECLARED["output"].but(help="Write to FILE instead of standard output ('-').")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="The format of the input and the output.")
 @click.option("--in-format", type=click.Choice(FORMATS), help="The input's format [default: from its extension].")
 @click.option(
@@ -23,7 +24,7 @@ FORMATS = ["csv", "jsonl", "parquet"]
     help="The output's format [default: from its extension, else the input's].",
 )
 @click.option("--keep", metavar="COLS", help="Copy these input columns to the output, first: --keep id,label.")
-@wrt_option("Gradient columns only for these inputs: --wrt w0,w1.")
+@DECLARED["wrt"].but(help="Gradient columns only for these inputs: --wrt w0,w1.")
 @click.option(
     "--on-error",
     type=click.Choice(["stop", "null", "skip"]),
@@ -31,7 +32,7 @@ FORMATS = ["csv", "jsonl", "parquet"]
     show_default=True,
     help="At a math error in a row: stop (exit 1), write empty results, or leave the row out.",
 )
-@debug_option
+@DECLARED["debug"]
 def command(words: tuple[str, ...], file: str | None, **options: Any) -> None:
     """Evaluate EXPR and its gradients at every row of INPUT (CSV, JSON Lines or Parquet).
 

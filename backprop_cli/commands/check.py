@@ -14,8 +14,9 @@ if TYPE_CHECKING:
     from ..args import Value
     from ..graph import Graph
 
-from .options import BackpropCommand, debug_option, digits_option, json_option, source_arguments, wrt_option
-from .registry import OPTIONS, refuse_given
+from .declarations import DECLARED, source_arguments
+from .options import BackpropCommand
+from .viewing import refuse_given
 
 
 @click.command("check", cls=BackpropCommand)
@@ -26,11 +27,11 @@ from .registry import OPTIONS, refuse_given
 @click.option(
     "--expect", multiple=True, metavar="NAME=VALUE", help="A hand-derived ∂output/∂NAME to mark right or wrong."
 )
-@wrt_option("Check only these inputs: --wrt x,y.")
-@json_option
-@OPTIONS["ascii"]
-@digits_option(10)
-@debug_option
+@DECLARED["wrt"].but(help="Check only these inputs: --wrt x,y.")
+@DECLARED["as_json"]
+@DECLARED["ascii"]
+@DECLARED["digits"].but(default=10)
+@DECLARED["debug"]
 @click.pass_context
 def command(
     ctx: click.Context,
@@ -68,7 +69,7 @@ def command(
     from .loading import bind, check_wrt, load_graph
 
     if as_json:
-        refuse_given(ctx, ["ascii", "digits"], "--json", "JSON")
+        refuse_given(ctx, ["ascii", "digits"], DECLARED["as_json"].flag, "JSON")
     from ..streams import unicode_output
 
     ascii = ascii or not unicode_output()  # an output that cannot encode ∂ (Latin-1, ASCII)

@@ -8,15 +8,16 @@ from typing import Any
 import click
 
 from ..errors import UsageError
-from .options import BackpropCommand, debug_option
-from .registry import combinations_help, view_options, view_options_from
+from .declarations import DECLARED
+from .options import BackpropCommand
+from .viewing import combinations_help, view_options, view_options_from
 
 
 @click.command("demo", cls=BackpropCommand, epilog=combinations_help())
 @click.argument("name", required=False)
 @click.option("--html", "html_file", metavar="FILE", help="Write the live circuit page to FILE (see backprop html).")
 @view_options
-@debug_option
+@DECLARED["debug"]
 @click.pass_context
 def command(ctx: click.Context, /, name: str | None, html_file: str | None, **_: Any) -> None:
     """List the classic examples, or run NAME (in the steps view unless another is chosen).
@@ -39,7 +40,7 @@ def command(ctx: click.Context, /, name: str | None, html_file: str | None, **_:
     if name not in DEMOS:
         raise UsageError(f"no demo named {name!r}; the demos are: {', '.join(DEMOS)}")
     from .loading import evaluate
-    from .registry import show
+    from .viewing import show
 
     demo = DEMOS[name]
     values = {k: _value(k, v) for k, v in demo.values.items()}

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..errors import UsageError
-from .options import BackpropCommand, debug_option, json_option, source_arguments, wrt_option
+from .declarations import DECLARED, source_arguments
+from .options import BackpropCommand
 
 if TYPE_CHECKING:
     from ..formula import Formula
@@ -18,12 +19,12 @@ STAGE_ABOVE = 200
 
 @click.command("diff", cls=BackpropCommand)
 @source_arguments
-@wrt_option("Differentiate only with respect to these inputs: --wrt x,y.")
+@DECLARED["wrt"]
 @click.option("--order", type=click.IntRange(1, 4), default=1, show_default=True, help="Derivatives of derivatives.")
 @click.option("--staged", is_flag=True, help="Named intermediates, one per line (automatic for long derivatives).")
-@click.option("--latex", is_flag=True, help="Print the derivatives as a LaTeX align* block.")
-@json_option
-@debug_option
+@DECLARED["latex"].but(help="Print the derivatives as a LaTeX align* block.")
+@DECLARED["as_json"]
+@DECLARED["debug"]
 def command(
     words: tuple[str, ...],
     file: str | None,

@@ -6,15 +6,16 @@ from typing import Any
 
 import click
 
+from .declarations import DECLARED, source_arguments
 from .language import language_help
-from .options import BackpropCommand, debug_option, source_arguments
-from .registry import combinations_help, view_options, view_options_from
+from .options import BackpropCommand
+from .viewing import combinations_help, view_options, view_options_from
 
 
 @click.command("eval", cls=BackpropCommand, epilog=combinations_help() + "\n\n" + language_help())
 @source_arguments
 @view_options
-@debug_option
+@DECLARED["debug"]
 @click.pass_context
 def command(ctx: click.Context, /, words: tuple[str, ...], file: str | None, **_: Any) -> None:
     """Evaluate EXPR and its gradients: the forward pass, then backpropagation.
@@ -36,7 +37,7 @@ def command(ctx: click.Context, /, words: tuple[str, ...], file: str | None, **_
     """
     from ..args import invocation
     from .loading import evaluate
-    from .registry import show
+    from .viewing import show
 
     options = view_options_from(ctx, "table")
     source, values = invocation(words, file)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from ..errors import UsageError
-from .options import BackpropCommand, debug_option, digits_option, json_option, source_arguments
+from .declarations import DECLARED, source_arguments
+from .options import BackpropCommand
 
 
 @click.command("graph", cls=BackpropCommand)
@@ -16,15 +17,13 @@ from .options import BackpropCommand, debug_option, digits_option, json_option, 
     type=click.Choice(["dot", "mermaid"]),
     help="Text format on stdout [default: dot]; with --output, the file's extension chooses.",
 )
-@click.option(
-    "--output",
-    metavar="FILE",
+@DECLARED["output"].but(
     help="Write to FILE, in the format its extension names: .dot or .gv (DOT), .mmd (Mermaid), "
     "or .svg, .png, .pdf (rendered with Graphviz).",
 )
-@json_option
-@digits_option(6)
-@debug_option
+@DECLARED["as_json"]
+@DECLARED["digits"]
+@DECLARED["debug"]
 def command(
     words: tuple[str, ...], file: str | None, text_format: str | None, output: str | None, as_json: bool, digits: int
 ) -> None:

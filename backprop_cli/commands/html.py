@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from ..args import Value
-from .options import BackpropCommand, debug_option, digits_option, source_arguments
+from .declarations import DECLARED, source_arguments
+from .options import BackpropCommand
 
 DEFAULT_OUTPUT = "circuit.html"
 START = 1.0
@@ -14,11 +15,9 @@ START = 1.0
 
 @click.command("html", cls=BackpropCommand)
 @source_arguments
-@click.option(
-    "--output", metavar="FILE", default=DEFAULT_OUTPUT, show_default=True, help="Write the page to FILE ('-': stdout)."
-)
-@digits_option(6)
-@debug_option
+@DECLARED["output"].but(default=DEFAULT_OUTPUT, show_default=True, help="Write the page to FILE ('-': stdout).")
+@DECLARED["digits"]
+@DECLARED["debug"]
 def command(words: tuple[str, ...], file: str | None, output: str, digits: int) -> None:
     """Write the live circuit page of EXPR, one self-contained HTML file.
 

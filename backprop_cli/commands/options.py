@@ -1,27 +1,22 @@
-"""What every command shares: the command class, and options declared once (source, digits, JSON, debug).
+"""The command class every command is made with: how it reads the options of a command line.
 
 Every single-dash word names a variable (``-x 2``, ``-w0=1``, ``x=3``), so built-in options are long, and
 a word that starts with ``--`` is always an option: an unknown one is an error with a suggestion,
-never taken for an expression.
+never taken for an expression. The options themselves are declared in :mod:`.declarations`.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
 from ..errors import UsageError
+from .declarations import DEBUG_FLAG, FIELDS_FLAG, JSON_FLAG
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-JSON_FLAG = "--json"
-FIELDS_FLAG = "--fields"
-"""JSON with only some keys: implies --json."""
-DEBUG_FLAG = "--debug"
 SETTINGS: dict[str, Any] = {"help_option_names": ["--help"], "max_content_width": 100}
 
 
@@ -85,40 +80,3 @@ class BackpropCommand(click.Command):
             else:
                 i += 1
         return super().parse_args(ctx, args)
-
-
-def source_arguments(command: F) -> F:
-    """EXPR [VALUES]... and ``--file PATH``: where the program and its input values come from."""
-    command = click.option("--file", metavar="PATH", help="Read the program from PATH ('-' for stdin).")(command)
-    return click.argument("words", nargs=-1, type=click.UNPROCESSED, metavar="EXPR [VALUES]...")(command)
-
-
-def digits_option(default: int) -> Callable[[F], F]:
-    return click.option(
-        "--digits", type=click.IntRange(1, 17), default=default, show_default=True, help="Significant digits."
-    )
-
-
-def json_option(command: F) -> F:
-    return click.option(JSON_FLAG, "as_json", is_flag=True, help="Print one JSON object (errors too).")(command)
-
-
-def debug_option(command: F) -> F:
-    """``--debug``: read by the entry point (see :class:`Run`), not by the command."""
-    return click.option(
-        DEBUG_FLAG, is_flag=True, expose_value=False, help="Show a Python traceback on an internal error."
-    )(command)
-
-
-def wrt_option(help: str) -> Callable[[F], F]:
-    return click.option("--wrt", metavar="NAMES", callback=_parse_wrt, help=help)
-
-
-def _parse_wrt(ctx: click.Context, param: click.Parameter, text: str | None) -> tuple[str, ...] | None:
-    """``--wrt x,y`` -> ("x", "y")."""
-    if text is None:
-        return None
-    names = tuple(name.strip() for name in text.split(",") if name.strip())
-    if not names or text.startswith("--"):  # `--wrt --json`: the option's value is missing
-        raise click.BadParameter("give input names, as in --wrt x,y", ctx, param)
-    return names
