@@ -12,30 +12,30 @@ from typing import TYPE_CHECKING, Any
 from ..engine import Derivatives, Evaluation
 from ..printer import Style
 from ..wires import wires
-from .notation import Refs
+from .notation import Notation
 from .theme import DIM, GRAD, LABEL, VALUE
 
 if TYPE_CHECKING:
     from ..arrays.evaluation import ArrayEvaluation
 
 
-def _node_text(ev: Evaluation | ArrayEvaluation, refs: Refs, i: int, style: Style) -> Any:
+def _node_text(ev: Evaluation | ArrayEvaluation, notation: Notation, i: int, style: Style) -> Any:
     """``label = formula  [op]  value v  grad g`` (in forward mode ``∂/∂x t`` per input)."""
     from rich.text import Text
 
     g = ev.graph
-    if refs.is_literal(i):
-        return Text.assemble((g.expr(i), LABEL), "  const  value ", (refs.value(i), VALUE))
+    if notation.is_literal(i):
+        return Text.assemble((g.expr(i), LABEL), "  const  value ", (notation.value(i), VALUE))
     op = g.ops[i]
-    what = f" = {refs.formula(i)}  [{op}]" if g.args[i] else f"  {op}"
-    text = Text.assemble((style.label(g.labels[i]), LABEL), what, "  value ", (refs.value(i), VALUE))
+    what = f" = {notation.formula(i)}  [{op}]" if g.args[i] else f"  {op}"
+    text = Text.assemble((style.label(g.labels[i]), LABEL), what, "  value ", (notation.value(i), VALUE))
     # Whatever the mode computed: the gradient (reverse), or the tangent towards each input (forward).
     columns = ev.derivatives if isinstance(ev, Evaluation) else [Derivatives(None, ev.grads)]  # type: ignore[arg-type]
     for column in columns:
         d = column.values[i]
         if d is not None:
             text.append(f"  {column.name(style.partial)} ")
-            text.append(refs.num(d), GRAD)
+            text.append(notation.num(d), GRAD)
     return text
 
 
@@ -52,7 +52,7 @@ def render(ev: Evaluation | ArrayEvaluation, digits: int = 6, style: Style | Non
     from ..styles import UNICODE
 
     style = style or UNICODE
-    refs = Refs(ev, style, digits)
+    notation = Notation(ev, style, digits)
     g = ev.graph
     users = [len(uses) for uses in g.users()]
 
@@ -64,12 +64,12 @@ def render(ev: Evaluation | ArrayEvaluation, digits: int = 6, style: Style | Non
         grad = share.get((user, position))
         if users[j] > 1 and grad is not None:
             text.append("  this branch carries back ", DIM)
-            text.append(refs.num(grad), GRAD)
+            text.append(notation.num(grad), GRAD)
         return text
 
     # Pre-order with an explicit stack: the first time a node is reached in the drawing, it is drawn
     # in full; every later time it is referred to by label.
-    root = Tree(_node_text(ev, refs, len(g) - 1, style), guide_style=DIM)
+    root = Tree(_node_text(ev, notation, len(g) - 1, style), guide_style=DIM)
     drawn = {len(g) - 1}
     stack: list[tuple[Tree, int, int, int]] = [
         (root, j, len(g) - 1, k) for k, j in reversed(list(enumerate(g.args[-1])))
@@ -86,8 +86,8 @@ def render(ev: Evaluation | ArrayEvaluation, digits: int = 6, style: Style | Non
             parent.add(branch_note(Text(f"{style.label(g.labels[j])}  (drawn above)", DIM), j, user, position))
             continue
         drawn.add(j)
-        label = _node_text(ev, refs, j, style)
-        if users[j] > 1 and not refs.is_literal(j):
+        label = _node_text(ev, notation, j, style)
+        if users[j] > 1 and not notation.is_literal(j):
             label.append(f"  (forks into {users[j]} branches; grad is their sum)", DIM)
         branch = parent.add(branch_note(label, j, user, position))
         stack.extend((branch, k, j, p) for p, k in reversed(list(enumerate(g.args[j]))))

@@ -19,14 +19,15 @@ from ..styles import ASCII, LATEX, UNICODE
 if TYPE_CHECKING:
     from ..arrays.evaluation import ArrayEvaluation
 
-__all__ = ["ASCII", "LATEX", "UNICODE", "Refs"]
+__all__ = ["ASCII", "LATEX", "UNICODE", "Notation"]
 
 Pieces = list[tuple[str, str | None]]
 
 
-class Refs:
-    """How the nodes of an evaluation are referred to in formulas: by label, or by its literal text
-    for a constant leaf (``2``, ``pi``)."""
+class Notation:
+    """How an evaluation is written in a style: its numbers at the view's digits, each node's operation
+    and local derivatives as formulas. A node is referred to by its label, a constant leaf by its
+    literal text (``2``, ``pi``)."""
 
     def __init__(self, ev: Evaluation | ArrayEvaluation, style: Style, digits: int) -> None:
         self.ev, self.style, self.digits = ev, style, digits
@@ -47,13 +48,18 @@ class Refs:
     def value(self, i: int) -> str:
         return self.num(self.ev.values[i])
 
+    def literal(self, b: Builder, j: int) -> int:
+        """The literal leaf j in ``b`` as the derivation writes it: by name (``pi``), or its value."""
+        g = self.ev.graph
+        text, const = g.expr(j), g.consts[j]
+        if isinstance(const, tuple):  # an array literal: written as it was
+            return b.var(text)
+        return b.const(float(const or 0.0), text if text.isidentifier() else None)
+
     def _leaf(self, b: Builder, j: int, values: bool) -> int:
         g = self.ev.graph
         if self.is_literal(j):
-            text, const = g.expr(j), g.consts[j]
-            if isinstance(const, tuple):  # an array literal: written as it was
-                return b.var(text)
-            return b.const(float(const or 0.0), text if text.isidentifier() else None)
+            return self.literal(b, j)
         if not values:
             return b.var(g.labels[j])
         value = self.ev.values[j]

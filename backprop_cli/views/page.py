@@ -22,7 +22,7 @@ from ..styles import UNICODE
 from ..wires import forks, wires_of
 from . import theme
 from .diagram import symbol
-from .notation import Refs
+from .notation import Notation
 from .page_lines import lines
 
 HEADING = 120
@@ -34,7 +34,7 @@ MAX_NODES = 5000
 def model(graph: Graph, values: dict[str, float], digits: int) -> dict[str, Any]:
     """Everything the page's script needs, as JSON-ready data."""
     style = UNICODE
-    refs = Refs(Evaluation(graph, [], [], [], [], []), style, digits)  # formulas only: no numbers read
+    notation = Notation(Evaluation(graph, [], [], [], [], []), style, digits)  # formulas only: no numbers read
     nodes = []
     for i in range(len(graph)):
         args = graph.args[i]
@@ -46,10 +46,13 @@ def model(graph: Graph, values: dict[str, float], digits: int) -> dict[str, Any]
                 "args": list(args),
                 "input": graph.names[i] if graph.ops[i] == "var" else None,
                 "const": graph.consts[i],
-                "literal": refs.is_literal(i),
+                "literal": notation.is_literal(i),
                 "needs": graph.needs_grad[i],
                 "locals": [
-                    {"head": style.derivative(graph.labels[i], graph.labels[j]), "formula": refs.local_formula(i, k)}
+                    {
+                        "head": style.derivative(graph.labels[i], graph.labels[j]),
+                        "formula": notation.local_formula(i, k),
+                    }
                     for k, j in enumerate(args)
                 ],
             }

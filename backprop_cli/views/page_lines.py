@@ -18,7 +18,8 @@ from ..engine import Evaluation
 from ..formula import Builder, Formula
 from ..graph import Graph
 from ..printer import Style, to_pieces
-from .notation import Refs
+from .notation import Notation
+from .steps import chain_rule, products, shows_locals
 
 Piece = list[Any]
 
@@ -31,9 +32,9 @@ def _number_token(value: float) -> str:
     return ("-" if value < 0 else "") + f"\x01{value!r}\x02"
 
 
-def _template(refs: Refs, formula: Formula, slots: set[str], kind: str) -> list[Piece]:
+def _template(notation: Notation, formula: Formula, slots: set[str], kind: str) -> list[Piece]:
     """The formula printed with each variable in ``slots`` as a number slot (of ``kind``)."""
-    style = refs.style
+    style = notation.style
     names = {name: style.minus + name for name in slots}
     pieces = to_pieces(formula, style, names, number=_number_token)
     result: list[Piece] = []
@@ -61,48 +62,34 @@ def _template(refs: Refs, formula: Formula, slots: set[str], kind: str) -> list[
 
 def lines(graph: Graph, style: Style, digits: int) -> dict[str, Any]:
     """``forward``: per non-literal node, its line; ``backward``: per node with a gradient, its line."""
-    refs = Refs(Evaluation(graph, [], [], [], [], []), style, digits)  # formulas only: no numbers read
+    notation = Notation(Evaluation(graph, [], [], [], [], []), style, digits)  # formulas only: no numbers read
     forward = []
     for i in range(len(graph)):
-        if refs.is_literal(i):
+        if notation.is_literal(i):
             continue
         label = style.label(graph.labels[i])
         entry: dict[str, Any] = {"node": i, "head": f"{label} = ", "symbolic": None, "numeric": None}
         if graph.args[i]:
-            symbolic = refs.formula(i)
+            symbolic = notation.formula(i)
             b = Builder()
-            leaves = [b.var(f"v{j}") if not refs.is_literal(j) else _literal(b, graph, j) for j in graph.args[i]]
+            leaves = [notation.literal(b, j) if notation.is_literal(j) else b.var(f"v{j}") for j in graph.args[i]]
             numeric = b.build(b.node(graph.ops[i], *leaves))
             slots = {f"v{j}" for j in graph.args[i]}
             entry.update(
-                head=f"{label} = {symbolic} = ", symbolic=symbolic, numeric=_template(refs, numeric, slots, "value")
+                head=f"{label} = {symbolic} = ", symbolic=symbolic, numeric=_template(notation, numeric, slots, "value")
             )
         forward.append(entry)
-    return {"forward": forward, "backward": _backward(graph, refs)}
+    return {"forward": forward, "backward": _backward(graph, notation)}
 
 
-def _literal(b: Builder, graph: Graph, j: int) -> int:
-    """A literal as the derivation writes it: by name (pi), or its value."""
-    text = graph.expr(j)
-    return b.const(float(graph.consts[j] or 0.0), text if text.isidentifier() else None)  # type: ignore[arg-type]
-
-
-def _chain(refs: Refs, terms: list[tuple[str, Formula]]) -> list[Piece]:
+def _chain(notation: Notation, terms: list[tuple[str, Formula]]) -> list[Piece]:
     """``u1 × f1 + u2 × f2 ...`` (views/steps.py's chain), each upstream gradient a slot."""
-    b = Builder()
-    slots = set()
-    total = None
-    for n, (upstream, formula) in enumerate(terms):
-        name = f"{upstream}.{n}"  # one variable per term, as the steps view has
-        slots.add(name)
-        term = b.node("mul", b.var(name), b.insert(formula, {}))
-        total = term if total is None else b.node("add", total, term)
-    assert total is not None
-    return _template(refs, b.build(total), slots, "grad")
+    named = [(f"{upstream}.{n}", formula) for n, (upstream, formula) in enumerate(terms)]  # one variable a term
+    return _template(notation, products(named), {name for name, _ in named}, "grad")
 
 
-def _backward(graph: Graph, refs: Refs) -> list[dict[str, Any]]:
-    style = refs.style
+def _backward(graph: Graph, notation: Notation) -> list[dict[str, Any]]:
+    style = notation.style
     out = graph.labels[-1]
     users = graph.users()
     result = []
@@ -115,16 +102,13 @@ def _backward(graph: Graph, refs: Refs) -> list[dict[str, Any]]:
         if not users[i]:  # the output: 1 by definition
             result.append({"node": i, "line": [[head, ""], grad]})
             continue
-        chain = " + ".join(
-            f"{style.derivative(out, graph.labels[u])} {style.cdot} {style.derivative(graph.labels[u], node)}"
-            for u, _ in users[i]
-        )
-        trees = [refs.local_tree(u, k) for u, k in users[i]]
+        chain = chain_rule(style, out, node, [graph.labels[u] for u, _ in users[i]])
+        trees = [notation.local_tree(u, k) for u, k in users[i]]
         line: list[Piece] = [[head + chain + " = ", ""]]
-        line += _chain(refs, [(f"g{u}", t) for (u, _), t in zip(users[i], trees)])
-        if not all(len(t) == 1 for t in trees):
+        line += _chain(notation, [(f"g{u}", t) for (u, _), t in zip(users[i], trees)])
+        if shows_locals(trees):
             line.append([" = ", ""])
-            line += _local_chain(refs, users[i])
+            line += _local_chain(notation, users[i])
         # The notes of `eval --steps` are lines of their own there; the page's one line per step
         # leaves them out (as `eval --steps --no-notes` does).
         line += [[" = ", ""], grad]
@@ -132,18 +116,11 @@ def _backward(graph: Graph, refs: Refs) -> list[dict[str, Any]]:
     return result
 
 
-def _local_chain(refs: Refs, uses: list[tuple[int, int]]) -> list[Piece]:
+def _local_chain(notation: Notation, uses: list[tuple[int, int]]) -> list[Piece]:
     """``u1 × l1 + u2 × l2 ...``: the same chain with each local derivative's value in a slot."""
-    b = Builder()
-    slots = set()
-    total = None
-    for n, (u, k) in enumerate(uses):
-        up, loc = f"g{u}.{n}", f"l{u}_{k}.{n}"
-        slots |= {up, loc}
-        term = b.node("mul", b.var(up), b.var(loc))
-        total = term if total is None else b.node("add", total, term)
-    assert total is not None
-    pieces = _template(refs, b.build(total), slots, "grad")
+    named = [(f"g{u}.{n}", f"l{u}_{k}.{n}") for n, (u, k) in enumerate(uses)]
+    slots = {name for pair in named for name in pair}
+    pieces = _template(notation, products(named), slots, "grad")
     for piece in pieces:  # a local derivative's number is not a gradient: no colour
         if isinstance(piece[0], dict) and piece[0].get("slot", "").startswith("l"):
             piece[1] = ""

@@ -13,6 +13,7 @@ The same lines render as Rich text (Unicode or ASCII) and as a LaTeX ``align*`` 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from ..derivation import Step, backward_steps
@@ -22,7 +23,7 @@ from ..ops import OPS, PRODUCT, Spelling
 from ..printer import Style, to_text
 from ..styles import LATEX, UNICODE
 from . import theme
-from .notation import Refs
+from .notation import Notation
 
 Piece = tuple[str, str]
 Line = list[Piece]
@@ -33,19 +34,19 @@ LATEX_WIDTH = 60
 counted) is broken before each equals sign, so that a derivation fits a page's width."""
 
 
-def forward_lines(ev: Evaluation, refs: Refs) -> list[Line]:
+def forward_lines(ev: Evaluation, notation: Notation) -> list[Line]:
     """``label = formula = values = result`` for every node but the literals."""
     g = ev.graph
     lines: list[Line] = []
     for i in range(len(g)):
-        if refs.is_literal(i):
+        if notation.is_literal(i):
             continue
-        label = refs.style.label(g.labels[i])
-        result = (refs.value(i), "value")
+        label = notation.style.label(g.labels[i])
+        result = (notation.value(i), "value")
         if OPS[g.ops[i]].arity == 0:
             lines.append([(label, ""), EQ, result])
             continue
-        symbolic, numeric = refs.formula(i), refs.formula(i, values=True)
+        symbolic, numeric = notation.formula(i), notation.formula(i, values=True)
         line: Line = [(label, ""), EQ, (symbolic, ""), EQ]
         if numeric not in (symbolic, result[0]):
             line += [(numeric, "value"), EQ]
@@ -53,17 +54,35 @@ def forward_lines(ev: Evaluation, refs: Refs) -> list[Line]:
     return lines
 
 
-def _chain(refs: Refs, terms: list[tuple[float, Formula]], kind: str) -> Line:
-    """``u1 × f1 + u2 × f2 ...``: each upstream number (of ``kind``) times a formula, with precedence."""
+def products(terms: Sequence[tuple[str, Formula | str]]) -> Formula:
+    """``u1 × f1 + u2 × f2 ...``: each variable ``u`` times a formula or another variable (the chain
+    rule's sum over a node's uses; the page prints the same sum with slots for the numbers)."""
     b = Builder()
-    names: dict[str, str] = {}
     total = None
-    for n, (upstream, formula) in enumerate(terms):
-        names[f"@{n}"] = refs.num(upstream)
-        term = b.node("mul", b.var(f"@{n}"), b.insert(formula, {}))
+    for upstream, factor in terms:
+        other = b.var(factor) if isinstance(factor, str) else b.insert(factor, {})
+        term = b.node("mul", b.var(upstream), other)
         total = term if total is None else b.node("add", total, term)
     assert total is not None
-    return [(text, kind if var in names else "") for text, var in refs.pieces(b.build(total), names)]
+    return b.build(total)
+
+
+def chain_rule(style: Style, out: str, node: str, users: list[str]) -> str:
+    """``∂f/∂q · ∂q/∂x + ...``: the chain rule for ``node``, one term per use (by its user's label)."""
+    return " + ".join(f"{style.derivative(out, u)} {style.cdot} {style.derivative(u, node)}" for u in users)
+
+
+def shows_locals(trees: list[Formula]) -> bool:
+    """Whether a chain-rule line gets a step with the local derivatives' numbers: when one of them is
+    a formula, not a single label or number."""
+    return not all(len(t) == 1 for t in trees)
+
+
+def _chain(notation: Notation, terms: list[tuple[float, Formula]], kind: str) -> Line:
+    """``u1 × f1 + u2 × f2 ...``: each upstream number (of ``kind``) times a formula, with precedence."""
+    names = {f"@{n}": notation.num(upstream) for n, (upstream, _) in enumerate(terms)}
+    formula = products([(f"@{n}", factor) for n, (_, factor) in enumerate(terms)])
+    return [(text, kind if var in names else "") for text, var in notation.pieces(formula, names)]
 
 
 def _number(x: float) -> Formula:
@@ -74,13 +93,13 @@ def _number(x: float) -> Formula:
 FORK_NOTE = "{node} is used {n} times: its gradient is the sum of the contributions of its uses"
 
 
-def backward_lines(ev: Evaluation, refs: Refs, steps: list[Step]) -> list[Line]:
+def backward_lines(ev: Evaluation, notation: Notation, steps: list[Step]) -> list[Line]:
     """``∂f/∂node = Σ ∂f/∂user · ∂user/∂node = ... = grad``, output first, each with its note.
 
     A fork (a node used more than once) gets the fork's note; any other line gets the note of the
     gate it passes through backwards, the first time a gate of that kind appears.
     """
-    g, style = ev.graph, refs.style
+    g, style = ev.graph, notation.style
     out = g.labels[-1]
     explained: set[str] = set()
     lines: list[Line] = []
@@ -88,19 +107,16 @@ def backward_lines(ev: Evaluation, refs: Refs, steps: list[Step]) -> list[Line]:
         node = g.labels[step.node]
         head: Line = [(style.derivative(out, node), ""), EQ]
         if not step.contributions:
-            lines.append([*head, (refs.num(step.grad), "grad")])
+            lines.append([*head, (notation.num(step.grad), "grad")])
             continue
-        chain = " + ".join(
-            f"{style.derivative(out, g.labels[c.user])} {style.cdot} {style.derivative(g.labels[c.user], node)}"
-            for c in step.contributions
-        )
-        trees = [refs.local_tree(c.user, c.position) for c in step.contributions]
+        chain = chain_rule(style, out, node, [g.labels[c.user] for c in step.contributions])
+        trees = [notation.local_tree(c.user, c.position) for c in step.contributions]
         line: Line = [*head, (chain, ""), EQ]
-        line += _chain(refs, [(c.upstream, t) for c, t in zip(step.contributions, trees)], "grad")
-        if not all(len(t) == 1 for t in trees):
+        line += _chain(notation, [(c.upstream, t) for c, t in zip(step.contributions, trees)], "grad")
+        if shows_locals(trees):
             line.append(EQ)
-            line += _chain(refs, [(c.upstream, _number(c.local)) for c in step.contributions], "grad")
-        line += [EQ, (refs.num(step.grad), "grad")]
+            line += _chain(notation, [(c.upstream, _number(c.local)) for c in step.contributions], "grad")
+        line += [EQ, (notation.num(step.grad), "grad")]
         lines.append(line)
         if len(step.contributions) > 1:
             lines.append([(FORK_NOTE.format(node=style.label(node), n=len(step.contributions)), "note")])
@@ -113,13 +129,15 @@ def backward_lines(ev: Evaluation, refs: Refs, steps: list[Step]) -> list[Line]:
     return lines
 
 
-def tangent_lines(ev: Evaluation, refs: Refs) -> list[Line]:
+def tangent_lines(ev: Evaluation, notation: Notation) -> list[Line]:
     """Forward mode: per input, a header, then ``ṅ = Σ ∂n/∂a · ȧ = ... = tangent`` for every operation."""
-    g, style = ev.graph, refs.style
+    g, style = ev.graph, notation.style
     assert ev.tangents is not None
     # A local derivative times a tangent is written with a centred dot, as the chain rule is.
-    dotted = Refs(
-        ev, style.extend(style.name, spellings={"mul": Spelling(f"$0 {style.cdot} $1", PRODUCT, "both")}), refs.digits
+    dotted = Notation(
+        ev,
+        style.extend(style.name, spellings={"mul": Spelling(f"$0 {style.cdot} $1", PRODUCT, "both")}),
+        notation.digits,
     )
     lines: list[Line] = []
     for n, name in enumerate(ev.wrt, 1):
@@ -137,8 +155,8 @@ def tangent_lines(ev: Evaluation, refs: Refs) -> list[Line]:
                 if d is None:
                     continue
                 names[f"@{j}"] = style.dot(g.labels[j])
-                names[f"@v{j}"] = refs.num(tangent[j])
-                tree = refs.local_tree(i, k)
+                names[f"@v{j}"] = notation.num(tangent[j])
+                tree = notation.local_tree(i, k)
                 one = tree.is_constant() and tree.consts[0] == 1
                 dot = b.var(f"@{j}")
                 term = dot if one else b.node("mul", b.insert(tree, {}), dot)
@@ -149,21 +167,21 @@ def tangent_lines(ev: Evaluation, refs: Refs) -> list[Line]:
             assert total is not None and total_n is not None
             lhs = style.dot(g.labels[i])
             line: Line = [(lhs, ""), EQ, (to_text(b.build(total), dotted.style, names), ""), EQ]
-            numbers = to_text(bn.build(total_n), style, names, number=refs.num)
-            result = refs.num(tangent[i])
+            numbers = to_text(bn.build(total_n), style, names, number=notation.num)
+            result = notation.num(tangent[i])
             if numbers != result:
                 line += [(numbers, ""), EQ]
             lines.append([*line, (result, "grad")])
-        lines.append([(style.derivative(g.labels[-1], name), ""), EQ, (refs.num(tangent[-1]), "grad")])
+        lines.append([(style.derivative(g.labels[-1], name), ""), EQ, (notation.num(tangent[-1]), "grad")])
     return lines
 
 
-def derivation_lines(ev: Evaluation, refs: Refs, notes: bool = True) -> tuple[list[Line], list[Line]]:
+def derivation_lines(ev: Evaluation, notation: Notation, notes: bool = True) -> tuple[list[Line], list[Line]]:
     """The forward pass, and then the reverse pass or forward mode's tangent passes."""
-    second = tangent_lines(ev, refs) if ev.mode == "forward" else backward_lines(ev, refs, backward_steps(ev))
+    second = tangent_lines(ev, notation) if ev.mode == "forward" else backward_lines(ev, notation, backward_steps(ev))
     if not notes:
         second = [line for line in second if not _is_note(line)]
-    return forward_lines(ev, refs), second
+    return forward_lines(ev, notation), second
 
 
 def _is_note(line: Line) -> bool:
@@ -179,7 +197,7 @@ def render(ev: Evaluation, digits: int = 6, style: Style = UNICODE, notes: bool 
     from rich.console import Group
     from rich.text import Text
 
-    refs = Refs(ev, style, digits)
+    notation = Notation(ev, style, digits)
     colours = {"value": theme.VALUE, "grad": theme.GRAD, "note": theme.NOTE, "title": theme.TITLE, "": "", "eq": ""}
 
     def text(line: Line) -> Text:
@@ -187,7 +205,7 @@ def render(ev: Evaluation, digits: int = 6, style: Style = UNICODE, notes: bool 
             return Text(f"    {style.arrow} {line[0][0]}", colours["note"])
         return Text.assemble(*((piece, colours[kind]) for piece, kind in line))
 
-    forward, derivatives = derivation_lines(ev, refs, notes)
+    forward, derivatives = derivation_lines(ev, notation, notes)
     lines: list[Line] = [[("Forward pass", "title")], *forward, [], [(_heading(ev), "title")], *derivatives]
     # One part per step: a heading or a blank line joins the line below it, and a note the line
     # above it, so that --pause waits once per step of the derivation and never on a heading.
@@ -216,7 +234,7 @@ def _visible(tex: str) -> int:
 def latex(ev: Evaluation, digits: int = 6, notes: bool = True) -> str:
     """The derivation as a LaTeX ``align*`` block (needs amsmath and xcolor); a long line is broken
     before its equals signs, so that every row fits the width of a page."""
-    refs = Refs(ev, LATEX, digits)
+    notation = Notation(ev, LATEX, digits)
     colours = {"value": theme.LATEX_VALUE, "grad": theme.LATEX_GRAD}
 
     def tex(line: Line) -> list[str]:
@@ -239,7 +257,7 @@ def latex(ev: Evaluation, digits: int = 6, notes: bool = True) -> str:
             return [f"  {lhs} &= {' = '.join(rhs)}"]
         return [f"  {lhs} &= {rhs[0]}", *(f"  &= {part}" for part in rhs[1:])]
 
-    forward, derivatives = derivation_lines(ev, refs, notes)
+    forward, derivatives = derivation_lines(ev, notation, notes)
     rows = [r"  &\text{Forward pass}"]
     for line in forward:
         rows += tex(line)
