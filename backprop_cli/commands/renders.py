@@ -89,13 +89,9 @@ def array_steps(ev: ArrayEvaluation, o: ViewOptions) -> Any:
 def array_steps_json(ev: ArrayEvaluation, o: ViewOptions) -> Any:
     from ..views import array_steps as view
     from ..views import arrays
+    from ..views.json_view import only
 
-    return _only({**arrays.evaluation(ev), "steps": view.steps_json(ev)}, o.fields)
-
-
-def _only(data: dict[str, Any], fields: tuple[str, ...] | None) -> dict[str, Any]:
-    """The keys that --fields names (all without it)."""
-    return data if fields is None else {key: value for key, value in data.items() if key in fields}
+    return only({**arrays.evaluation(ev), "steps": view.steps_json(ev)}, o.fields)
 
 
 def print_terminal(renderable: Any, o: ViewOptions) -> None:

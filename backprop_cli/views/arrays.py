@@ -25,6 +25,7 @@ from ..shapes import Shape, words
 from ..styles import ASCII as ASCII_STYLE
 from ..styles import UNICODE as UNICODE_STYLE
 from ..symbols import UNICODE, Symbols
+from .json_view import node_identity, only
 from .table import shown_rows
 from .theme import DIM, GRAD, LABEL, VALUE, VERDICT
 
@@ -165,11 +166,7 @@ def evaluation(ev: ArrayEvaluation, fields: tuple[str, ...] | None = None) -> di
     want = set(fields or ("nodes", "inputs", "gradients"))
     nodes = [
         {
-            "id": i,
-            "label": g.labels[i],
-            "op": g.ops[i],
-            "expr": g.expr(i),
-            "inputs": list(g.args[i]),
+            **node_identity(g, i),
             "shape": list(ev.shape(i)),
             "value": _data(ev.values[i]),
             "grad": _data(ev.grads[i]),
@@ -186,7 +183,7 @@ def evaluation(ev: ArrayEvaluation, fields: tuple[str, ...] | None = None) -> di
         "gradients": {name: _data(grad) for name, grad in ev.input_grads().items()} if "gradients" in want else {},
         "nodes": nodes,
     }
-    return data if fields is None else {key: value for key, value in data.items() if key in fields}
+    return only(data, fields)
 
 
 def check_render(ev: ArrayEvaluation, checks: list[Any], h: float | None, digits: int = 10) -> RenderableType:

@@ -18,16 +18,22 @@ if TYPE_CHECKING:
     from ..arrays.evaluation import ArrayEvaluation
 
 
+def node_identity(graph: Graph, i: int) -> dict[str, Any]:
+    """The keys that name node i in every JSON output, first in its object: id, label, op, expr, inputs."""
+    return {"id": i, "label": graph.labels[i], "op": graph.ops[i], "expr": graph.expr(i), "inputs": list(graph.args[i])}
+
+
+def only(data: dict[str, Any], fields: Sequence[str] | None) -> dict[str, Any]:
+    """The keys that --fields names (all without it)."""
+    return data if fields is None else {key: value for key, value in data.items() if key in fields}
+
+
 def evaluation(ev: Evaluation) -> dict[str, Any]:
     """The eval result as JSON-ready data (keys in their documented order)."""
     g = ev.graph
     nodes: list[dict[str, Any]] = [
         {
-            "id": i,
-            "label": g.labels[i],
-            "op": g.ops[i],
-            "expr": g.expr(i),
-            "inputs": list(g.args[i]),
+            **node_identity(g, i),
             "local": list(ev.local[i]),
             "value": ev.values[i],
             "grad": ev.grads[i],
@@ -61,11 +67,7 @@ def circuit(graph: Graph, ev: Evaluation | ArrayEvaluation | None) -> dict[str, 
 
     nodes = [
         {
-            "id": i,
-            "label": graph.labels[i],
-            "op": graph.ops[i],
-            "expr": graph.expr(i),
-            "inputs": list(graph.args[i]),
+            **node_identity(graph, i),
             "value": None if ev is None else _plain(ev.values[i]),
             "grad": None if ev is None else _plain(ev.grads[i]),
         }
