@@ -13,7 +13,7 @@ from .options import BackpropCommand
 from .viewing import combinations_help, view_options, view_options_from
 
 
-@click.command("demo", cls=BackpropCommand, epilog=combinations_help())
+@click.command("demo", cls=BackpropCommand, help_epilog=combinations_help)
 @click.argument("name", required=False)
 @click.option("--html", "html_file", metavar="FILE", help="Write the live circuit page to FILE (see backprop html).")
 @view_options

@@ -7,12 +7,17 @@ from typing import Any
 import click
 
 from .declarations import DECLARED, source_arguments
-from .language import language_help
 from .options import BackpropCommand
 from .viewing import combinations_help, view_options, view_options_from
 
 
-@click.command("eval", cls=BackpropCommand, epilog=combinations_help() + "\n\n" + language_help())
+def _epilog() -> str:
+    from .language import language_help
+
+    return combinations_help() + "\n\n" + language_help()
+
+
+@click.command("eval", cls=BackpropCommand, help_epilog=_epilog)
 @source_arguments
 @view_options
 @DECLARED["debug"]

@@ -10,11 +10,12 @@ the dicts, and faster than orjson or msgspec on dicts, whose output also differs
 
 from __future__ import annotations
 
-import json
 import math
+
+# json.dumps's own string encoder (ASCII, in C), without importing the json package (~1 ms).
+from _json import encode_basestring_ascii as string
 from collections.abc import Callable, Iterator, Sequence
 from itertools import chain
-from json.encoder import encode_basestring_ascii as string
 from typing import Any
 
 from ..engine import Evaluation
@@ -71,9 +72,9 @@ class EvaluationJSON:
             if name == "nodes":
                 yield from _nodes(ev)
             else:
-                yield json.dumps(small[name](), allow_nan=False)
+                yield _dumps(small[name]())
         # Last, so that warnings given while writing would be in it too.
-        yield f', "warnings": {json.dumps(warnings_so_far())}}}'
+        yield f', "warnings": {_dumps(warnings_so_far())}}}'
 
 
 def write(document: EvaluationJSON, out: Callable[[str], object]) -> None:
@@ -106,6 +107,23 @@ def _nodes(ev: Evaluation) -> Iterator[str]:
             pieces.append(text + "}")
         yield (", " if start else "") + ", ".join(pieces)
     yield "]"
+
+
+def _dumps(value: Any) -> str:
+    """``json.dumps(value, allow_nan=False)``: written here for the body's small values (a string, a
+    finite float, names to finite floats, a list of strings), by ``json`` for anything else."""
+    kind = type(value)
+    if kind is str:
+        return string(value)
+    if kind is float and math.isfinite(value):
+        return repr(value)
+    if kind is dict and all(type(k) is str and type(v) is float and math.isfinite(v) for k, v in value.items()):
+        return "{" + ", ".join(f"{string(k)}: {v!r}" for k, v in value.items()) + "}"
+    if kind is list and all(type(item) is str for item in value):
+        return "[" + ", ".join(map(string, value)) + "]"
+    import json
+
+    return json.dumps(value, allow_nan=False)
 
 
 def _number(x: float | None) -> str:

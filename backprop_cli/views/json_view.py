@@ -6,7 +6,6 @@ Every object printed carries ``schema_version`` first and the run's ``warnings``
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -97,6 +96,8 @@ def document(body: dict[str, Any], warnings: Sequence[str] = ()) -> dict[str, An
 def dumps(body: dict[str, Any]) -> str:
     """One printed JSON object: strict ASCII JSON (no NaN or Infinity), floats as their shortest
     round-trip repr, with the warnings of this run (which also went to stderr)."""
+    import json  # here: the streamed eval --json (json_stream.py) does without it (~1 ms to import)
+
     from ..output import warnings_so_far
 
     return json.dumps(document(body, warnings_so_far()), allow_nan=False)

@@ -1,0 +1,82 @@
+"""What a cold start imports and builds: the paths import only what they use (issue 11, start-up).
+
+Times are measured by ``bench/startup.sh``, never here; these tests pin down the modules, which is
+what the time is made of.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SEED = ["eval", "(x+y)*z", "-x", "-2", "-y", "5", "-z", "-4"]
+
+# Prints the modules a run imported beyond those of `import click`, and whether --help's tables were built.
+PROBE = """
+import sys
+import click
+before = set(sys.modules)
+from backprop_cli.commands import viewing
+built = []
+viewing.combinations_help = lambda: built.append(1) or ""
+sys.argv = ["backprop", *{argv!r}]
+from backprop_cli.entry import main
+try:
+    main()
+except SystemExit:
+    pass
+print(" ".join(sorted(set(sys.modules) - before)), file=sys.stderr)
+print("built" if built else "not built", file=sys.stderr)
+"""
+
+
+def imported(argv: list[str], cache: Path) -> tuple[set[str], str]:
+    env = {**os.environ, "BACKPROP_CACHE_DIR": str(cache)}
+    env.pop("BACKPROP_NO_CACHE", None)
+    code = PROBE.format(argv=argv)
+    subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, check=True)  # fills the cache
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    modules, help_tables = done.stderr.strip().splitlines()[-2:]
+    return set(modules.split()), help_tables
+
+
+# Each is either heavy (Lark, Rich, NumPy, the symbolic machinery) or needed only on a path that
+# failed or asked for it: difflib (a mistyped name), signal (--pause), json (steps, errors).
+NEVER_ON_A_CACHE_HIT = {
+    "lark",
+    "rich",
+    "numpy",
+    "backprop_cli.parse",
+    "backprop_cli.formula",
+    "backprop_cli.printer",
+    "backprop_cli.symbolic",
+    "backprop_cli.rule_trees",
+    "backprop_cli.commands.language",
+    "difflib",
+    "signal",
+    "json",
+}
+
+
+@pytest.mark.parametrize("argv", [[*SEED, "--json"], [*SEED, "--fields", "value,gradients"]])
+def test_eval_json_on_a_cache_hit_imports_only_what_it_uses(argv: list[str], tmp_path: Path) -> None:
+    modules, help_tables = imported(argv, tmp_path)
+    assert "backprop_cli.views.json_stream" in modules  # the probe sees the run's imports
+    assert NEVER_ON_A_CACHE_HIT & modules == set()
+    assert help_tables == "not built"
+
+
+def test_the_table_imports_rich_but_not_lark_numpy_or_the_symbolic_machinery(tmp_path: Path) -> None:
+    modules, help_tables = imported(SEED, tmp_path)
+    assert "rich" in modules
+    assert {"lark", "numpy", "backprop_cli.symbolic", "backprop_cli.formula", "difflib"} & modules == set()
+    assert help_tables == "not built"
+
+
+def test_help_still_shows_the_tables_built_on_demand(tmp_path: Path) -> None:
+    _, help_tables = imported(["eval", "--help"], tmp_path)
+    assert help_tables == "built"
