@@ -210,12 +210,15 @@ def evaluate(
     """
     names = list(graph.inputs) if wrt is None else check_wrt(graph, wrt)
     needs = reaches(graph, names)
-    if mode == "reverse" and needs is graph.needs_grad:
-        try:  # the same passes in one loop, checked in bulk (flat.py); on any doubt, the ones below
-            values, local, grads = flat.reverse(graph, inputs)
-            return Evaluation(graph, values, local, names, [Derivatives(None, grads)], needs)
-        except flat.Fallback:
-            pass
+    try:  # the same passes in one loop, checked in bulk (flat.py); on any doubt, the ones below
+        if mode == "forward":
+            values, local, found = flat.evaluate(graph, inputs, needs, names)
+            columns = [Derivatives(name, column) for name, column in zip(names, found)]
+            return Evaluation(graph, values, local, names, columns, needs, "forward")
+        values, local, (grads,) = flat.evaluate(graph, inputs, needs)
+        return Evaluation(graph, values, local, names, [Derivatives(None, grads)], needs)
+    except flat.Fallback:
+        pass
     values = forward(graph, inputs)
     local = local_gradients(graph, values, needs)
     if mode == "forward":

@@ -1,8 +1,9 @@
-"""Writes the op table's rule formulas parsed into trees (``rule_trees.py``) and compiled to float
-functions (``rules.py``).
+"""Writes the op table's rule formulas parsed into trees (``rule_trees.py``), compiled to float
+functions (``rules.py``), and the flat passes' fused step for every scalar op (``fused.py``, see
+``flatgen.py``).
 
-    python -m backprop_cli.rulegen           # rewrite both files
-    python -m backprop_cli.rulegen --check   # exit 1 if either is out of date
+    python -m backprop_cli.rulegen           # rewrite the three files
+    python -m backprop_cli.rulegen --check   # exit 1 if any is out of date
 
 The formulas are parsed with the project's own grammar, here and only here, so that the numeric
 passes run plain generated lambdas and import neither Lark nor the formula machinery (start-up
@@ -14,6 +15,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from . import flatgen
 from .formula import Formula, from_graph
 from .ops import OPS, RULE_INPUTS
 from .parse import parse
@@ -60,16 +62,18 @@ def sources() -> dict[Path, str]:
     """The text of each generated file for the current table."""
     trees: list[str] = []
     local: list[str] = []
+    parsed_rules: dict[str, list[Formula]] = {}
     for op in OPS.values():
         if op.arity == 0:
             continue
         params = ", ".join([*RULE_INPUTS[: op.arity], "out"])
-        parsed = [formula(rule) for rule in op.rules]
+        parsed = parsed_rules[op.name] = [formula(rule) for rule in op.rules]
         formulas = "".join(f"        {f!r},\n" for f in parsed)
         trees.append(f"    {op.name!r}: (\n{formulas}    ),\n")
         lambdas = "".join(f"        lambda {params}: {to_text(f, PYTHON)},\n" for f in parsed)
         local.append(f"    {op.name!r}: (\n{lambdas}    ),\n")
     return {
+        HERE / "fused.py": flatgen.source(parsed_rules),
         HERE / "rules.py": LOCAL_HEADER
         + "LOCAL: dict[str, tuple[Callable[..., float], ...]] = {\n"
         + "".join(local)

@@ -1,4 +1,6 @@
-"""The fast reverse-mode passes (flat.py) against the reference passes of engine.py."""
+"""The fast passes (flat.py, with the step generated into fused.py) against the reference passes of
+engine.py: the same values, local gradients and derivatives to the last bit, or the same error, in
+reverse mode, forward mode, and with --wrt narrowing the inputs differentiated."""
 
 from __future__ import annotations
 
@@ -8,11 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backprop_cli import engine, flat
+from backprop_cli import engine, flat, flatgen, fused
 from backprop_cli.errors import BackpropError
 from backprop_cli.graph import Graph
-from backprop_cli.ops import FUNCTIONS
+from backprop_cli.ops import FUNCTIONS, OPS
 from backprop_cli.parse import parse
+from backprop_cli.printer import spell
+from backprop_cli.styles import ASCII
 
 # Every scalar function of the op table (array ops have a shape rule), with its arity: a new op is
 # tested the day it is added.
@@ -39,36 +43,82 @@ points = st.fixed_dictionaries(
 )
 
 
-def reference(graph: Graph, inputs: dict[str, float]) -> tuple[object, ...]:
+def reference(
+    graph: Graph, inputs: dict[str, float], mode: str = "reverse", wrt: list[str] | None = None
+) -> tuple[object, ...]:
+    """engine.evaluate's reference passes, written out (no fast path)."""
+    names = list(graph.inputs) if wrt is None else wrt
+    needs = engine.reaches(graph, names)
     try:
         values = engine.forward(graph, inputs)
-        local = engine.local_gradients(graph, values)
-        grads = engine.backward(graph, local)
+        local = engine.local_gradients(graph, values, needs)
+        if mode == "forward":
+            tangents = engine.forward_mode(graph, local, names)
+            columns = [[t if needs[i] else None for i, t in enumerate(tangents[name])] for name in names]
+        else:
+            columns = [engine.backward(graph, local, needs)]
     except BackpropError as err:
         return ("error", type(err), err.message, err.span)
-    return ("ok", values, local, grads)
+    return ("ok", values, local, columns)
 
 
-def fast(graph: Graph, inputs: dict[str, float]) -> tuple[object, ...]:
+def fast(
+    graph: Graph, inputs: dict[str, float], mode: str = "reverse", wrt: list[str] | None = None
+) -> tuple[object, ...]:
     try:
-        ev = engine.evaluate(graph, inputs)
+        ev = engine.evaluate(graph, inputs, mode, wrt)
     except BackpropError as err:
         return ("error", type(err), err.message, err.span)
-    return ("ok", ev.values, ev.local, ev.grads)
+    return ("ok", ev.values, ev.local, [d.values for d in ev.derivatives])
+
+
+def signs(numbers: object) -> object:
+    """The numbers with the signs of zeros made visible (-0.0 == 0.0 in Python)."""
+    if isinstance(numbers, list | tuple):
+        return [signs(x) for x in numbers]
+    return (numbers, math.copysign(1, numbers)) if isinstance(numbers, float) else numbers
 
 
 @settings(max_examples=300, deadline=None)
-@given(programs, points)
-def test_fast_passes_equal_the_reference_on_random_programs(source: str, at: dict[str, float]) -> None:
+@given(programs, points, st.sampled_from(["reverse", "forward"]), st.sampled_from([None, ["x"], ["y", "x"]]))
+def test_fast_passes_equal_the_reference_on_random_programs(
+    source: str, at: dict[str, float], mode: str, wrt: list[str] | None
+) -> None:
     graph = parse(source)
     inputs = {n: at[n] for n in graph.inputs}
-    expected = reference(graph, inputs)
-    assert fast(graph, inputs) == expected
+    names = None if wrt is None else [n for n in graph.inputs if n in wrt]
+    expected = reference(graph, inputs, mode, names)
+    assert signs(fast(graph, inputs, mode, names)) == signs(expected)
     if expected[0] == "ok":  # and the fast path itself gave it, not the fallback
-        values, local, grads = flat.reverse(graph, inputs)
-        assert (values, local, grads) == expected[1:]
-        signs = [math.copysign(1, v) for v in values]  # -0.0 == 0.0: the signs of zeros too
-        assert signs == [math.copysign(1, v) for v in engine.forward(graph, inputs)]
+        differentiated = list(graph.inputs) if names is None else names
+        needs = engine.reaches(graph, differentiated)
+        result = flat.evaluate(graph, inputs, needs, differentiated if mode == "forward" else None)
+        assert signs(list(result)) == signs(list(expected[1:]))
+
+
+def test_every_scalar_op_has_a_generated_step() -> None:
+    """fused.py is generated from the table (tests/test_rules.py checks it is up to date): every op
+    with a rule per input has a code, and nothing else has one (array ops take the array engine)."""
+    scalar = {name for name, op in OPS.items() if op.arity == 0 or (len(op.rules) == op.arity and not op.vjp)}
+    assert set(fused.CODES) == scalar == {op.name for op in flatgen.scalar_ops()}
+    assert {name for name, _ in CALLS} - set(fused.CODES) <= {alias for op in OPS.values() for alias in op.aliases}
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_every_scalar_op_runs_on_the_fast_path(mode: str) -> None:
+    """Each op's branch of the generated step, at a point where everything is finite."""
+    for name, op in OPS.items():
+        if name not in fused.CODES or op.arity == 0:
+            continue
+        call = spell(name, ["x", "y", "z"][: op.arity], ASCII)  # as the language writes it
+        graph = parse(f"q = {call}\nq * x + y")
+        inputs = {n: v for n, v in {"x": 0.25, "y": 0.75, "z": 2.0}.items() if n in graph.inputs}
+        assert name in graph.ops, call
+        expected = reference(graph, inputs, mode)
+        assert expected[0] == "ok", (name, expected)
+        needs = engine.reaches(graph, list(graph.inputs))
+        result = flat.evaluate(graph, inputs, needs, list(graph.inputs) if mode == "forward" else None)
+        assert signs(list(result)) == signs(list(expected[1:])), name
 
 
 @pytest.mark.parametrize(
