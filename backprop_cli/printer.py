@@ -60,6 +60,9 @@ class Style(Symbols):
     """Name -> source of a helper function that generated code in this style needs."""
     derivative_format: str = "{partial}{num}/{partial}{den}"
     dot_format: str = "{}'"
+    axis_keyword: str = "axis="
+    """What comes before an op's optional axis argument: ``sum(a, axis=0)``; "" for code that
+    passes it by position."""
 
     def extend(self, name: str, **changes: object) -> Style:
         """A new style: this one with some fields replaced and ``spellings``/``function_names`` added to."""
@@ -77,7 +80,7 @@ class Style(Symbols):
             found = Spelling(f"{name}({', '.join(f'${k}' for k in range(OPS[op].arity))})")
         arity = OPS[op].arity
         if operands == arity + 1 and OPS[op].axis and found.template.endswith(")"):
-            return found._replace(template=f"{found.template[:-1]}, axis=${arity})")
+            return found._replace(template=f"{found.template[:-1]}, {self.axis_keyword}${arity})")
         return found
 
     def format_number(self, value: float) -> str:

@@ -26,12 +26,15 @@ def command(words: tuple[str, ...], file: str | None, output: str, digits: int) 
     no installation: open it in any browser.
 
     VALUES set where the inputs start (-x 2, -x=2 or x=2); an input without one starts at 1.
+    Vectors and matrices are JSON (-W '[[1, 2], [3, 4]]'): each wire then shows its shape, a table
+    every value and gradient, and the page keeps those shapes while you edit the entries.
 
     \b
     Examples:
       backprop html "q = x + y; f = q * z" -x -2 -y 5 -z -4
       backprop html "sigmoid(w0*x0 + w1*x1 + w2)" -w0 2 -x0 -1 -w1 -3 -x1 -2 -w2 -3 --output neuron.html
       backprop html --file model.bp -x 3 --output - > model.html
+      backprop html "D = W @ X; f = sum(D)" -W '[[1, 2], [3, 4]]' -X '[[1, 0], [2, 1]]'
     """
     from ..args import invocation
 
@@ -43,32 +46,36 @@ def write_page(source: str, values: dict[str, Value], output: str, digits: int =
     """Parse, check the starting point and write the page to ``output`` ('-': stdout)."""
     from ..arrays import uses_arrays
     from ..engine import bind_inputs, evaluate
-    from ..errors import FileError, InputError, MathError, UsageError
+    from ..errors import FileError, InputError, MathError
     from ..output import warn
     from ..views.page import MAX_NODES, render
     from ..views.page_ops import ops_js
-    from .loading import load_graph
+    from .loading import evaluate_graph, load_graph
 
     graph = load_graph(source)
-    if uses_arrays(graph, values):
-        raise UsageError("the live page draws circuits of numbers; for vectors and matrices use eval or graph")
     if len(graph) > MAX_NODES:
         raise InputError(
             f"the circuit has {len(graph):,} nodes; a page draws at most {MAX_NODES:,} "
             "(use eval --json or graph for larger ones)"
         )
-    start = {name: float(values.get(name, START)) for name in graph.inputs}  # scalars here
+    start = {name: values.get(name, START) for name in graph.inputs}
     missing = [name for name in graph.inputs if name not in values]
     if missing:
         verb = "starts" if len(missing) == 1 else "start"
         warn([f"{', '.join(missing)} {verb} at {START:g} (give -NAME VALUE to choose)"])
     _, unused = bind_inputs(graph, {**values, **start})
     warn(unused)
-    try:
-        evaluate(graph, start)
-    except MathError as err:
-        warn([f"at these values, {err.message}; the page shows it on its node"])
-    page = render(graph, start, digits, ops_js(graph))
+    if uses_arrays(graph, start):
+        # Vectors and matrices: the page is drawn with the shapes of this point, which must compute
+        # (a shape or math error here is eval's error).
+        ev = evaluate_graph(graph, start)
+        page = render(graph, start, digits, ops_js(graph, arrays=True), ev)  # type: ignore[arg-type]
+    else:
+        try:
+            evaluate(graph, start)  # type: ignore[arg-type]  # floats here
+        except MathError as err:
+            warn([f"at these values, {err.message}; the page shows it on its node"])
+        page = render(graph, start, digits, ops_js(graph))
     if output == "-":
         click.echo(page, nl=False)
         return

@@ -12,7 +12,7 @@ import json
 import math
 import re
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..engine import Evaluation
 from ..graph import Graph
@@ -25,38 +25,30 @@ from .diagram import symbol
 from .notation import Notation
 from .page_lines import lines
 
+if TYPE_CHECKING:
+    from ..arrays.evaluation import ArrayEvaluation
+
 HEADING = 120
 """Characters of the program shown in the heading."""
 MAX_NODES = 5000
 """More nodes than this make a page no browser draws usefully."""
 
 
-def model(graph: Graph, values: dict[str, float], digits: int) -> dict[str, Any]:
-    """Everything the page's script needs, as JSON-ready data."""
+def _node(graph: Graph, i: int) -> dict[str, Any]:
+    """What the script knows of every node, scalars or arrays."""
+    return {
+        "label": graph.labels[i],
+        "op": graph.ops[i],
+        "expr": graph.expr(i),
+        "args": list(graph.args[i]),
+        "input": graph.names[i] if graph.ops[i] == "var" else None,
+        "const": graph.consts[i],
+        "needs": graph.needs_grad[i],
+    }
+
+
+def _common(graph: Graph, digits: int) -> dict[str, Any]:
     style = UNICODE
-    notation = Notation(Evaluation(graph, [], [], [], [], []), style, digits)  # formulas only: no numbers read
-    nodes = []
-    for i in range(len(graph)):
-        args = graph.args[i]
-        nodes.append(
-            {
-                "label": graph.labels[i],
-                "op": graph.ops[i],
-                "expr": graph.expr(i),
-                "args": list(args),
-                "input": graph.names[i] if graph.ops[i] == "var" else None,
-                "const": graph.consts[i],
-                "literal": notation.is_literal(i),
-                "needs": graph.needs_grad[i],
-                "locals": [
-                    {
-                        "head": style.derivative(graph.labels[i], graph.labels[j]),
-                        "formula": notation.local_formula(i, k),
-                    }
-                    for k, j in enumerate(args)
-                ],
-            }
-        )
     return {
         "source": graph.source,
         "digits": digits,
@@ -64,10 +56,58 @@ def model(graph: Graph, values: dict[str, float], digits: int) -> dict[str, Any]
         "times": style.times,
         "minus": style.minus,
         "parens": list(style.parens),
-        "nodes": nodes,
         "forks": forks(graph),
+    }
+
+
+def model(graph: Graph, values: dict[str, Any], digits: int, ev: ArrayEvaluation | None = None) -> dict[str, Any]:
+    """Everything the page's script needs, as JSON-ready data; ``ev``: the evaluation of a program
+    with vectors and matrices at its starting point (its shapes are the page's)."""
+    if ev is not None:
+        return _array_model(graph, values, digits, ev)
+    style = UNICODE
+    notation = Notation(Evaluation(graph, [], [], [], [], []), style, digits)  # formulas only: no numbers read
+    nodes = [
+        {
+            **_node(graph, i),
+            "literal": notation.is_literal(i),
+            "locals": [
+                {"head": style.derivative(graph.labels[i], graph.labels[j]), "formula": notation.local_formula(i, k)}
+                for k, j in enumerate(graph.args[i])
+            ],
+        }
+        for i in range(len(graph))
+    ]
+    return {
+        **_common(graph, digits),
+        "nodes": nodes,
         "inputs": [{"name": name, "node": i, "value": values[name]} for name, i in graph.inputs.items()],
         **lines(graph, style, digits),
+    }
+
+
+def _array_model(graph: Graph, values: dict[str, Any], digits: int, ev: ArrayEvaluation) -> dict[str, Any]:
+    """The model of a program with vectors and matrices: each node's shape and gradient rules, the
+    lines of the array derivation; values as nested lists."""
+    from . import page_arrays
+
+    def data(x: Any) -> Any:
+        return x.tolist() if hasattr(x, "tolist") else x
+
+    nodes = [
+        {**_node(graph, i), "literal": graph.ops[i] == "const", **page_arrays.node_data(ev, i)}
+        for i in range(len(graph))
+    ]
+    return {
+        **_common(graph, digits),
+        "arrays": True,
+        "nodes": nodes,
+        "inputs": [
+            {"name": name, "node": i, "value": data(values[name]), "shape": list(ev.shape(i))}
+            for name, i in graph.inputs.items()
+        ],
+        "warnings": ev.warnings,
+        **page_arrays.lines(ev, digits),
     }
 
 
@@ -182,16 +222,18 @@ def _script_json(data: object) -> str:
     return json.dumps(data, ensure_ascii=False, allow_nan=False).replace("</", "<\\/")
 
 
-def render(graph: Graph, values: dict[str, float], digits: int, ops_js: str) -> str:
-    """The whole page. ``ops_js`` is the generated JavaScript of the ops the graph uses."""
+def render(graph: Graph, values: dict[str, Any], digits: int, ops_js: str, ev: ArrayEvaluation | None = None) -> str:
+    """The whole page. ``ops_js`` is the generated JavaScript of the ops the graph uses; ``ev`` the
+    evaluation at the starting point of a program with vectors and matrices."""
     lay = layout(graph)
     parts = {
         "title": html.escape(" ".join(graph.source.split())),
         "source": _heading(graph.source),
         "style": _colours() + _asset("page.css"),
         "svg": svg(graph, lay),
-        "model": _script_json(model(graph, values, digits)),
+        "model": _script_json(model(graph, values, digits, ev)),
         "ops": ops_js.replace("</", "<\\/"),
+        "arrays": _asset("arrays.js") if ev is not None else "",
         "script": _asset("page.js"),
     }
     # One pass, so that text from the expression is never read as a placeholder.

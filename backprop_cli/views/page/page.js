@@ -5,6 +5,8 @@
 const MODEL = JSON.parse(document.getElementById("model").textContent);
 const NODES = MODEL.nodes;
 const OUT = NODES.length - 1;
+// Vectors and matrices (views/page/arrays.js): the same page, whose numbers are arrays.
+const ARRAYS = Boolean(MODEL.arrays);
 const ORDINALS = ["first", "second", "third"];
 const $ = (id) => document.getElementById(id);
 
@@ -152,6 +154,7 @@ const spelled = (x, digits) => number(x, digits).replaceAll("-", MODEL.minus);
 function fill(template, r, digits) {
   return template.map(([what, kind]) => {
     if (typeof what === "string") return [what, kind];
+    if (ARRAYS) return [arrayText(slotValue(what.slot, r), digits), kind];
     const v = "slot" in what ? slotValue(what.slot, r) : what.value;
     const text = spelled(v, digits);
     return [what.paren && v < 0 ? MODEL.parens[0] + text + MODEL.parens[1] : text, kind];
@@ -162,6 +165,7 @@ const joined = (pieces) => pieces.map(([text]) => text).join("");
 
 function forwardLine(entry, r, digits) {
   const i = entry.node;
+  if (ARRAYS) return r.values[i] === null ? [[r.error.message, "error"]] : fill(entry.line, r, digits);
   if (r.values[i] === null) return [[entry.head, ""], [r.error.message, "error"]];
   const result = [spelled(r.values[i], digits), "value"];
   if (entry.numeric === null) return [[entry.head, ""], result];
@@ -189,7 +193,7 @@ function showLine(element, pieces) {
 // ---- State ---------------------------------------------------------------------------------------
 
 const state = {
-  inputs: Object.fromEntries(MODEL.inputs.map((inp) => [inp.name, inp.value])),
+  inputs: Object.fromEntries(MODEL.inputs.map((inp) => [inp.name, ARRAYS ? fromNested(inp.value) : inp.value])),
   digits: MODEL.digits,
   step: -1, // -1: every value and gradient at once
   selected: null,
@@ -222,7 +226,8 @@ function sequence() {
 
 function shown(r, seq) {
   // When each node's value and gradient become visible while stepping.
-  const value = NODES.map((node) => node.literal || state.step < 0);
+  // Inputs are steps of the scalar derivation; with arrays (as in eval --steps) they are given.
+  const value = NODES.map((node) => node.literal || (ARRAYS && !node.args.length) || state.step < 0);
   const grad = NODES.map(() => state.step < 0);
   seq.slice(0, state.step + 1).forEach((s) => (s.pass === "forward" ? value : grad)[s.entry.node] = true);
   return { value, grad };
@@ -243,19 +248,20 @@ function draw() {
   const has = (i) => r.values[i] !== null;
   for (const w of WIRES) {
     const j = w.src;
-    setText(w.value, has(j) && vis.value[j] ? number(r.values[j], d) : "");
+    setText(w.value, has(j) && vis.value[j] ? onWire(r.values[j], d) : "");
     let grad = null;
     if (r.grads && vis.grad[j] && NODES[j].needs) {
-      grad = w.dst === null ? r.grads[j] : r.grads[w.dst] * r.local[w.dst][w.k];
+      if (ARRAYS) grad = w.dst === null ? r.grads[j] : r.contrib[w.dst][w.k];
+      else grad = w.dst === null ? r.grads[j] : r.grads[w.dst] * r.local[w.dst][w.k];
     }
-    setText(w.grad, grad === null ? "" : number(grad, d));
+    setText(w.grad, grad === null ? "" : onWire(grad, d));
     const hot = current && (w.src === current.entry.node || w.dst === current.entry.node);
     w.g.classList.toggle("current", Boolean(hot));
   }
   NODES.forEach((node, i) => {
     const g = NODE_G[i];
-    const fork = FORKS.has(i) && r.grads && vis.grad[i] && node.needs;
-    setText(g.querySelector("text.sum"), fork ? `Σ ${number(r.grads[i], d)}` : "");
+    const fork = FORKS.has(i) && r.grads && vis.grad[i] && node.needs && r.grads[i] !== null;
+    setText(g.querySelector("text.sum"), fork ? `Σ ${onWire(r.grads[i], d)}` : "");
     const failed = r.error !== null && r.error.node === i;
     g.classList.toggle("failed", failed);
     setText(g.querySelector("text.error"), failed ? r.error.words : "");
@@ -264,16 +270,27 @@ function draw() {
     g.setAttribute("aria-label", describeNode(i));
   });
   drawPanel(seq, current);
+  if (ARRAYS) drawTable(r, vis);
   $("prev").disabled = state.step === 0;
   $("next").disabled = state.step === seq.length - 1;
 }
+
+// A number on a wire; a vector or a matrix is shown there by its shape (its entries are in the table).
+function onWire(x, digits) {
+  if (!ARRAYS) return number(x, digits);
+  return x.shape.length ? shapeWords(x.shape) : number(x.data[0], digits);
+}
+
+// A node's value or gradient in words: a number, or an array in full (summarised when large).
+const inFull = (x, digits) => (ARRAYS ? arrayText(x, digits) : number(x, digits));
 
 function describeNode(i) {
   const r = state.result;
   const node = NODES[i];
   let text = `${node.label}${node.args.length ? ` = ${node.expr}` : ""}`;
-  if (r.values[i] !== null) text += `, value ${number(r.values[i], state.digits)}`;
-  if (r.grads && node.needs) text += `, gradient ${number(r.grads[i], state.digits)}`;
+  if (ARRAYS) text += `, shape ${shapeWords(node.shape)}`;
+  if (r.values[i] !== null) text += `, value ${inFull(r.values[i], state.digits)}`;
+  if (r.grads && node.needs && r.grads[i] !== null) text += `, gradient ${inFull(r.grads[i], state.digits)}`;
   if (r.error && r.error.node === i) text += `, error: ${r.error.words}`;
   return text;
 }
@@ -296,6 +313,7 @@ function drawPanel(seq, current) {
     showLine($("line"), lineOf(current));
   } else {
     $("phase").textContent = "Every value and gradient. Step through the forward pass, then the backward pass, with → (or Home).";
+    if (ARRAYS && MODEL.warnings.length) $("phase").textContent += ` Note: ${MODEL.warnings.join(" ")}`;
     setText($("position"), `${seq.length} steps`);
     if (r.error) showLine($("line"), [[`error: ${r.error.message}`, "error"]]);
     else showLine($("line"), summary(r));
@@ -308,6 +326,7 @@ const SUMMARY = 8; // input gradients in the summary line
 function summary(r) {
   const d = state.digits;
   const out = NODES[OUT].label;
+  if (ARRAYS) return [[`${out} = `, ""], [arrayText(r.values[OUT], d), "value"]];
   const line = [[`${out} = `, ""], [number(r.values[OUT], d), "value"]];
   for (const inp of MODEL.inputs.slice(0, SUMMARY)) {
     line.push([`   ∂${out}/∂${inp.name} = `, ""], [number(r.grads[inp.node], d), "grad"]);
@@ -335,6 +354,11 @@ function drawDetail() {
     parts.push(p);
   };
   para([[`Node ${node.label} (${node.op}): ${node.expr}`, "title"]], "");
+  if (ARRAYS) {
+    detailArrays(i, r, d, para);
+    detail.replaceChildren(...parts);
+    return;
+  }
   const fwd = FORWARD.find((f) => f.node === i);
   if (fwd) para(forwardLine(fwd, r, d));
   else para([[`${node.expr} is a constant: ${number(node.const, d)}, no gradient`, ""]]);
@@ -364,7 +388,7 @@ function drawDetail() {
 }
 
 function recompute() {
-  state.result = evaluate(state.inputs);
+  state.result = ARRAYS ? safely(() => evaluateArrays(state.inputs)) : evaluate(state.inputs);
   const last = sequence().length - 1;
   if (state.step > last) state.step = last;
   draw();
@@ -403,6 +427,10 @@ function sliderRange(value) {
 function buildInputs() {
   const box = $("inputs");
   for (const inp of MODEL.inputs) {
+    if (ARRAYS && inp.shape.length) {
+      box.append(arrayInput(inp));
+      continue;
+    }
     const label = document.createElement("label");
     label.textContent = inp.name;
     label.htmlFor = `in-${inp.name}`;
@@ -424,14 +452,14 @@ function buildInputs() {
         Object.assign(slider, { min: a, max: b, step: (b - a) / 1000 });
       }
       slider.value = v;
-      state.inputs[inp.name] = v;
+      state.inputs[inp.name] = ARRAYS ? scalar(v) : v;
       recompute();
     });
     slider.addEventListener("input", () => {
       const v = slider.valueAsNumber;
       field.value = exact(v);
       field.setAttribute("aria-invalid", "false");
-      state.inputs[inp.name] = v;
+      state.inputs[inp.name] = ARRAYS ? scalar(v) : v;
       recompute();
     });
     const row = document.createElement("div");
@@ -592,6 +620,14 @@ document.addEventListener("keydown", (event) => {
   }
 });
 
+if (ARRAYS) {
+  const note = document.createElement("span");
+  note.className = "note";
+  note.textContent =
+    " On vectors and matrices a wire shows the shape of what flows on it (the gradient has the shape of the value)" +
+    "; the table below the circuit has every entry.";
+  document.querySelector(".legend").append(note);
+}
 buildInputs();
 recompute();
 fit();
