@@ -36,3 +36,21 @@ def sign(x: float) -> float:
 def where(c: float, x: float, y: float) -> float:
     """x where c is not zero, else y (both are computed: where picks a value, it avoids no error)."""
     return x if c != 0 else y
+
+
+def softplus(x: float) -> float:
+    """log(1 + e^x), as max(x, 0) + log1p(e^-|x|): exp() cannot overflow, and far left of zero the
+    result keeps its precision (e^x, where log(1 + e^x) would round to 0)."""
+    return (x if x > 0 else 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+def leaky_relu(x: float, slope: float) -> float:
+    """x where x > 0, else slope * x."""
+    return x if x > 0 else slope * x
+
+
+def clip(x: float, lo: float, hi: float) -> float:
+    """min(max(x, lo), hi); a lower bound above the upper one is an error, not a silent hi."""
+    if lo > hi:
+        raise ValueError("clip: lo > hi")
+    return min(max(x, lo), hi)

@@ -20,7 +20,7 @@ from functools import cache
 from typing import NamedTuple
 
 from . import shapes
-from .functions import relu, sigmoid, sign, step, where
+from .functions import clip, leaky_relu, relu, sigmoid, sign, softplus, step, where
 from .shapes import Shape
 
 Fn = Callable[..., float]
@@ -123,6 +123,17 @@ def _explainer(name: str) -> Callable[..., str]:
 LARGEST_LOG = math.log(sys.float_info.max)
 """log of the largest float64: a power whose logarithm exceeds it overflows."""
 
+HYPERBOLIC_LIMIT = math.asinh(sys.float_info.max)
+"""|x| beyond which sinh(x) and cosh(x) are too large for a float64 (710.4758600739439)."""
+
+
+def _hyperbolic_overflow(name: str) -> tuple[tuple[str, str], ...]:
+    return (("1", f"overflow ({name}(x) is too large for a float64 beyond |x| = {HYPERBOLIC_LIMIT!r})"),)
+
+
+def _log_failures(name: str) -> tuple[tuple[str, str], ...]:
+    return (("1 - abs(sign(a))", f"{name} of zero"), ("1", f"{name} of a negative number"))
+
 
 def _leaf(*args: float) -> float:
     raise TypeError("a leaf node has no forward function")
@@ -210,7 +221,25 @@ OPS: dict[str, Op] = {
             doc="natural logarithm",
             aliases=("ln",),
             numpy="log",
-            failures=(("1 - abs(sign(a))", "log of zero"), ("1", "log of a negative number")),
+            failures=_log_failures("log"),
+        ),
+        Op(
+            "log2",
+            1,
+            math.log2,
+            ("1 / (a * log(2))",),
+            doc="base-2 logarithm",
+            numpy="log2",
+            failures=_log_failures("log2"),
+        ),
+        Op(
+            "log10",
+            1,
+            math.log10,
+            ("1 / (a * log(10))",),
+            doc="base-10 logarithm",
+            numpy="log10",
+            failures=_log_failures("log10"),
         ),
         Op(
             "sqrt",
@@ -224,6 +253,43 @@ OPS: dict[str, Op] = {
         Op("sin", 1, math.sin, ("cos(a)",), doc="sine (radians)", numpy="sin"),
         Op("cos", 1, math.cos, ("-sin(a)",), doc="cosine (radians)", numpy="cos"),
         Op("tan", 1, math.tan, ("1 + out^2",), doc="tangent (radians)", numpy="tan"),
+        Op("atan", 1, math.atan, ("1 / (1 + a^2)",), doc="inverse tangent (radians)", numpy="arctan"),
+        Op(
+            "asin",
+            1,
+            math.asin,
+            ("1 / sqrt(1 - a^2)",),
+            doc="inverse sine (radians), of x in [-1, 1]",
+            failures=(("1", "asin of a number outside [-1, 1]"),),
+            numpy="arcsin",
+        ),
+        Op(
+            "acos",
+            1,
+            math.acos,
+            ("-1 / sqrt(1 - a^2)",),
+            doc="inverse cosine (radians), of x in [-1, 1]",
+            failures=(("1", "acos of a number outside [-1, 1]"),),
+            numpy="arccos",
+        ),
+        Op(
+            "sinh",
+            1,
+            math.sinh,
+            ("cosh(a)",),
+            doc="hyperbolic sine",
+            failures=_hyperbolic_overflow("sinh"),
+            numpy="sinh",
+        ),
+        Op(
+            "cosh",
+            1,
+            math.cosh,
+            ("sinh(a)",),
+            doc="hyperbolic cosine",
+            failures=_hyperbolic_overflow("cosh"),
+            numpy="cosh",
+        ),
         Op("tanh", 1, math.tanh, ("1 - out^2",), doc="hyperbolic tangent", numpy="tanh"),
         Op(
             "sigmoid",
@@ -235,6 +301,14 @@ OPS: dict[str, Op] = {
             numpy="sigmoid",
         ),
         Op(
+            "softplus",
+            1,
+            softplus,
+            ("sigmoid(a)",),
+            doc="log(1 + exp(x)), computed without overflow; its derivative is sigmoid(x)",
+            numpy="softplus",
+        ),
+        Op(
             "relu",
             1,
             relu,
@@ -243,6 +317,18 @@ OPS: dict[str, Op] = {
             gate="relu gate: passes the gradient only where its input is positive",
             kink=lambda a: a,
             numpy="relu",
+        ),
+        # The slope is meant as a constant (0.01); given as an expression it gets its gradient too,
+        # x where x <= 0 (PyTorch's prelu). At 0 the gradient is the slope's side, as relu'(0) = 0.
+        Op(
+            "leaky_relu",
+            2,
+            leaky_relu,
+            ("where(step(a), 1, b)", "where(step(a), 0, a)"),
+            doc="leaky_relu(x, slope): x where x > 0, else slope * x; its gradient at 0 is the slope",
+            gate="leaky relu gate: passes the gradient where its input is positive, scaled by the slope elsewhere",
+            kink=lambda a, b: a,
+            numpy="leaky_relu",
         ),
         Op("abs", 1, abs, ("sign(a)",), doc="absolute value; abs'(0) = 0", kink=lambda a: a, numpy="absolute"),
         # At a tie each input gets half the gradient: (1 + sign(a - b)) / 2 is 1, 0 or 1/2.
@@ -265,6 +351,19 @@ OPS: dict[str, Op] = {
             gate="min gate: routes the upstream gradient to the smaller input only",
             kink=lambda a, b: a - b,
             numpy="minimum",
+        ),
+        # At a bound the bound takes the gradient and x none, as relu'(0) = 0: clip(x, 0, hi) is relu(x)
+        # near 0, gradient included; x gets the gradient strictly between the bounds (lo == hi: lo's).
+        Op(
+            "clip",
+            3,
+            clip,
+            ("step(a - b) * step(c - a)", "1 - step(a - b)", "step(a - b) * (1 - step(c - a))"),
+            doc="clip(x, lo, hi) = min(max(x, lo), hi); at a bound the gradient goes to the bound, as relu'(0) = 0",
+            gate="clip gate: passes the gradient to x between the bounds, to the bound it is clipped to outside",
+            failures=(("1", "clip's lower bound is above its upper bound"),),
+            kink=lambda a, b, c: (a - b) * (a - c),
+            numpy="clip",
         ),
         # The kink conventions above are written with these.
         Op(

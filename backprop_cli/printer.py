@@ -142,14 +142,16 @@ def to_text(
     names: Mapping[str, str] | None = None,
     number: Callable[[float], str] | None = None,
     root: int | None = None,
+    context: tuple[int, bool] = (0, False),
 ) -> str:
     """The formula (or its node ``root``) written in ``style``.
 
     ``names`` gives the text to write for some variables (written as is: an atom, unless it starts
     with a minus sign, when it is parenthesised like a negative number); ``number`` overrides how
-    constants are written.
+    constants are written. ``context`` = (the level the text needs at least, whether an operator
+    comes before it) writes it as an operand: ``(SUM + 1, True)`` is a term after ``+``.
     """
-    return "".join(text for text, _ in to_pieces(formula, style, names, number, root))
+    return "".join(text for text, _ in to_pieces(formula, style, names, number, root, context))
 
 
 def to_pieces(
@@ -158,6 +160,7 @@ def to_pieces(
     names: Mapping[str, str] | None = None,
     number: Callable[[float], str] | None = None,
     root: int | None = None,
+    context: tuple[int, bool] = (0, False),
 ) -> list[tuple[str, str | None]]:
     """As :func:`to_text`, in pieces: ``(text, variable name)`` for each variable, ``(text, None)``
     for the rest, so that a view can colour the variables it substituted."""
@@ -165,7 +168,7 @@ def to_pieces(
     fmt = number or style.format_number
     open_, close = style.parens
     out: list[tuple[str, str | None]] = []
-    stack: list[str | tuple[int, int, bool]] = [(formula.root if root is None else root, 0, False)]
+    stack: list[str | tuple[int, int, bool]] = [(formula.root if root is None else root, *context)]
 
     def leaf(text: str, var: str | None, need: int, after_op: bool) -> None:
         if text.startswith((style.minus, "-")) and (after_op or need > NEG):

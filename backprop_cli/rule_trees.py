@@ -41,6 +41,12 @@ TREES: dict[str, tuple[Formula, ...]] = {
     'log': (
         Formula(ops=('const', 'var', 'div'), args=((), (), (0, 1)), names=(None, 'a', None), consts=(1.0, None, None)),
     ),
+    'log2': (
+        Formula(ops=('const', 'var', 'const', 'log', 'mul', 'div'), args=((), (), (), (2,), (1, 3), (0, 4)), names=(None, 'a', None, None, None, None), consts=(1.0, None, 2.0, None, None, None)),
+    ),
+    'log10': (
+        Formula(ops=('const', 'var', 'const', 'log', 'mul', 'div'), args=((), (), (), (2,), (1, 3), (0, 4)), names=(None, 'a', None, None, None, None), consts=(1.0, None, 10.0, None, None, None)),
+    ),
     'sqrt': (
         Formula(ops=('const', 'const', 'var', 'mul', 'div'), args=((), (), (), (1, 2), (0, 3)), names=(None, None, 'out', None, None), consts=(1.0, 2.0, None, None, None)),
     ),
@@ -53,14 +59,36 @@ TREES: dict[str, tuple[Formula, ...]] = {
     'tan': (
         Formula(ops=('const', 'var', 'const', 'pow', 'add'), args=((), (), (), (1, 2), (0, 3)), names=(None, 'out', None, None, None), consts=(1.0, None, 2.0, None, None)),
     ),
+    'atan': (
+        Formula(ops=('const', 'var', 'const', 'pow', 'add', 'div'), args=((), (), (), (1, 2), (0, 3), (0, 4)), names=(None, 'a', None, None, None, None), consts=(1.0, None, 2.0, None, None, None)),
+    ),
+    'asin': (
+        Formula(ops=('const', 'var', 'const', 'pow', 'sub', 'sqrt', 'div'), args=((), (), (), (1, 2), (0, 3), (4,), (0, 5)), names=(None, 'a', None, None, None, None, None), consts=(1.0, None, 2.0, None, None, None, None)),
+    ),
+    'acos': (
+        Formula(ops=('const', 'neg', 'var', 'const', 'pow', 'sub', 'sqrt', 'div'), args=((), (0,), (), (), (2, 3), (0, 4), (5,), (1, 6)), names=(None, None, 'a', None, None, None, None, None), consts=(1.0, None, None, 2.0, None, None, None, None)),
+    ),
+    'sinh': (
+        Formula(ops=('var', 'cosh'), args=((), (0,)), names=('a', None), consts=(None, None)),
+    ),
+    'cosh': (
+        Formula(ops=('var', 'sinh'), args=((), (0,)), names=('a', None), consts=(None, None)),
+    ),
     'tanh': (
         Formula(ops=('const', 'var', 'const', 'pow', 'sub'), args=((), (), (), (1, 2), (0, 3)), names=(None, 'out', None, None, None), consts=(1.0, None, 2.0, None, None)),
     ),
     'sigmoid': (
         Formula(ops=('var', 'const', 'sub', 'mul'), args=((), (), (1, 0), (0, 2)), names=('out', None, None, None), consts=(None, 1.0, None, None)),
     ),
+    'softplus': (
+        Formula(ops=('var', 'sigmoid'), args=((), (0,)), names=('a', None), consts=(None, None)),
+    ),
     'relu': (
         Formula(ops=('var', 'step'), args=((), (0,)), names=('a', None), consts=(None, None)),
+    ),
+    'leaky_relu': (
+        Formula(ops=('var', 'step', 'const', 'var', 'where'), args=((), (0,), (), (), (1, 2, 3)), names=('a', None, None, 'b', None), consts=(None, None, 1.0, None, None)),
+        Formula(ops=('var', 'step', 'const', 'where'), args=((), (0,), (), (1, 2, 0)), names=('a', None, None, None), consts=(None, None, 0.0, None)),
     ),
     'abs': (
         Formula(ops=('var', 'sign'), args=((), (0,)), names=('a', None), consts=(None, None)),
@@ -72,6 +100,11 @@ TREES: dict[str, tuple[Formula, ...]] = {
     'min': (
         Formula(ops=('const', 'var', 'var', 'sub', 'sign', 'add', 'const', 'div'), args=((), (), (), (1, 2), (3,), (0, 4), (), (5, 6)), names=(None, 'b', 'a', None, None, None, None, None), consts=(1.0, None, None, None, None, None, 2.0, None)),
         Formula(ops=('const', 'var', 'var', 'sub', 'sign', 'add', 'const', 'div'), args=((), (), (), (1, 2), (3,), (0, 4), (), (5, 6)), names=(None, 'a', 'b', None, None, None, None, None), consts=(1.0, None, None, None, None, None, 2.0, None)),
+    ),
+    'clip': (
+        Formula(ops=('var', 'var', 'sub', 'step', 'var', 'sub', 'step', 'mul'), args=((), (), (0, 1), (2,), (), (4, 0), (5,), (3, 6)), names=('a', 'b', None, None, 'c', None, None, None), consts=(None, None, None, None, None, None, None, None)),
+        Formula(ops=('const', 'var', 'var', 'sub', 'step', 'sub'), args=((), (), (), (1, 2), (3,), (0, 4)), names=(None, 'a', 'b', None, None, None), consts=(1.0, None, None, None, None, None)),
+        Formula(ops=('var', 'var', 'sub', 'step', 'const', 'var', 'sub', 'step', 'sub', 'mul'), args=((), (), (0, 1), (2,), (), (), (5, 0), (6,), (4, 7), (3, 8)), names=('a', 'b', None, None, None, 'c', None, None, None, None), consts=(None, None, None, None, 1.0, None, None, None, None, None)),
     ),
     'step': (
         Formula(ops=('const',), args=((),), names=(None,), consts=(0.0,)),

@@ -44,6 +44,12 @@ LOCAL: dict[str, tuple[Callable[..., float], ...]] = {
     'log': (
         lambda a, out: 1.0 / a,
     ),
+    'log2': (
+        lambda a, out: 1.0 / (a * math.log(2.0)),
+    ),
+    'log10': (
+        lambda a, out: 1.0 / (a * math.log(10.0)),
+    ),
     'sqrt': (
         lambda a, out: 1.0 / (2.0 * out),
     ),
@@ -56,14 +62,36 @@ LOCAL: dict[str, tuple[Callable[..., float], ...]] = {
     'tan': (
         lambda a, out: 1.0 + math.pow(out, 2.0),
     ),
+    'atan': (
+        lambda a, out: 1.0 / (1.0 + math.pow(a, 2.0)),
+    ),
+    'asin': (
+        lambda a, out: 1.0 / math.sqrt(1.0 - math.pow(a, 2.0)),
+    ),
+    'acos': (
+        lambda a, out: -1.0 / math.sqrt(1.0 - math.pow(a, 2.0)),
+    ),
+    'sinh': (
+        lambda a, out: math.cosh(a),
+    ),
+    'cosh': (
+        lambda a, out: math.sinh(a),
+    ),
     'tanh': (
         lambda a, out: 1.0 - math.pow(out, 2.0),
     ),
     'sigmoid': (
         lambda a, out: out * (1.0 - out),
     ),
+    'softplus': (
+        lambda a, out: sigmoid(a),
+    ),
     'relu': (
         lambda a, out: step(a),
+    ),
+    'leaky_relu': (
+        lambda a, b, out: where(step(a), 1.0, b),
+        lambda a, b, out: where(step(a), 0.0, a),
     ),
     'abs': (
         lambda a, out: sign(a),
@@ -75,6 +103,11 @@ LOCAL: dict[str, tuple[Callable[..., float], ...]] = {
     'min': (
         lambda a, b, out: (1.0 + sign(b - a)) / 2.0,
         lambda a, b, out: (1.0 + sign(a - b)) / 2.0,
+    ),
+    'clip': (
+        lambda a, b, c, out: step(a - b) * step(c - a),
+        lambda a, b, c, out: 1.0 - step(a - b),
+        lambda a, b, c, out: step(a - b) * (1.0 - step(c - a)),
     ),
     'step': (
         lambda a, out: 0.0,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import inspect
 
 from . import functions, symbols
-from .ops import ATOM, NEG, POW, PRODUCT, SUM, Spelling
+from .ops import ATOM, NEG, OPS, POW, PRODUCT, SUM, Spelling
 from .printer import Style
 
 ASCII = Style(name="ascii", **vars(symbols.ASCII))
@@ -71,6 +71,7 @@ LATEX = ASCII.extend(
         "acos": r"\arccos",
         "log2": r"\log_2",
         "log10": r"\log_{10}",
+        "leaky_relu": r"\operatorname{leaky\_relu}",
     },
     function_format=r"\operatorname{{{}}}",
     constants={"pi": r"\pi"},
@@ -88,7 +89,16 @@ LATEX = ASCII.extend(
 # Functions Python's math module lacks, defined by the code that uses them (their source is copied).
 _PY_HELPERS = {
     f.__name__: inspect.getsource(f)
-    for f in (functions.sigmoid, functions.relu, functions.step, functions.sign, functions.where)
+    for f in (
+        functions.sigmoid,
+        functions.relu,
+        functions.step,
+        functions.sign,
+        functions.where,
+        functions.softplus,
+        functions.leaky_relu,
+        functions.clip,
+    )
 }
 
 PYTHON = ASCII.extend(
@@ -103,60 +113,66 @@ PYTHON = ASCII.extend(
 """Python with the math module: ``math.pow`` (not ``**``) so that a negative base to a fractional
 power is an error, as in the engine, and not a complex number."""
 
+# sigmoid and tanh are computed as the float functions compute them (functions.sigmoid's two
+# branches; the C library's tanh on expm1, which NumPy and math share), so that a row of
+# `backprop batch` equals `eval` to the last bit: NumPy's own tanh is up to 2 ulp away, and
+# 1 - tanh^2 turns that into hundreds of ulp of the gradient near saturation. clip is NaN where
+# its bounds are crossed, so that the row is flagged and the float engine words the error.
+_NP_HELPERS = {
+    "sigmoid": "def sigmoid(x):\n"
+    "    e = np.exp(-np.abs(x))\n"
+    "    return np.maximum(e, (x >= 0).astype(np.float64)) / (1 + e)\n",
+    "tanh": "def tanh(x):\n"
+    "    a = np.abs(x)\n"
+    "    big = 1.0 - 2.0 / (np.expm1(a + a) + 2.0)\n"
+    "    t = np.expm1(-(a + a))\n"
+    "    small = -t / (t + 2.0)\n"
+    "    r = np.where(a >= 22.0, 1.0, np.where(a >= 1.0, big, small))\n"
+    "    return np.copysign(np.where(a < 2.0**-55, a * (1.0 + a), r), x)\n",
+    "relu": "def relu(x):\n    return np.maximum(x, 0.0)\n",
+    "step": "def step(x):\n    return np.where(x > 0, 1.0, 0.0)\n",
+    "where": "def where(c, x, y):\n    return np.where(c != 0, x, y)\n",
+    "softplus": "def softplus(x):\n    return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))\n",
+    "leaky_relu": "def leaky_relu(x, slope):\n    return np.where(x > 0, x, slope * x)\n",
+    "clip": "def clip(x, lo, hi):\n    return np.where(lo > hi, np.nan, np.minimum(np.maximum(x, lo), hi))\n",
+}
+
 NUMPY = ASCII.extend(
     "numpy",
     # float_power calls the C library's pow for every element, as Python's ** does; ** and np.power
     # square by x * x when the exponent is 2, which differs from pow in the last bit (796 rows in a
     # million), enough for 1 - tanh(x)^2 to lose several ulp near saturation.
     spellings={"pow": Spelling("np.float_power($0, $1)")},
+    # A function NumPy names differently is called by the op table's NumPy name (np.arctan for atan).
     function_names={
-        "abs": "np.abs",
-        "max": "np.maximum",
-        "min": "np.minimum",
-        "step": "step",
-        "sigmoid": "sigmoid",
-        "relu": "relu",
-        "where": "where",
-        "tanh": "tanh",
+        **{op.name: f"np.{op.numpy}" for op in OPS.values() if op.is_function and op.numpy not in ("", op.name)},
+        **{name: name for name in _NP_HELPERS},
     },
     function_format="np.{}",
     constants={"pi": "np.pi", "e": "np.e"},
     number=repr,
-    # sigmoid and tanh are computed as the float functions compute them (functions.sigmoid's two
-    # branches; the C library's tanh on expm1, which NumPy and math share), so that a row of
-    # `backprop batch` equals `eval` to the last bit: NumPy's own tanh is up to 2 ulp away, and
-    # 1 - tanh^2 turns that into hundreds of ulp of the gradient near saturation.
-    helpers={
-        "sigmoid": "def sigmoid(x):\n"
-        "    e = np.exp(-np.abs(x))\n"
-        "    return np.maximum(e, (x >= 0).astype(np.float64)) / (1 + e)\n",
-        "tanh": "def tanh(x):\n"
-        "    a = np.abs(x)\n"
-        "    big = 1.0 - 2.0 / (np.expm1(a + a) + 2.0)\n"
-        "    t = np.expm1(-(a + a))\n"
-        "    small = -t / (t + 2.0)\n"
-        "    r = np.where(a >= 22.0, 1.0, np.where(a >= 1.0, big, small))\n"
-        "    return np.copysign(np.where(a < 2.0**-55, a * (1.0 + a), r), x)\n",
-        "relu": "def relu(x):\n    return np.maximum(x, 0.0)\n",
-        "step": "def step(x):\n    return np.where(x > 0, 1.0, 0.0)\n",
-        "where": "def where(c, x, y):\n    return np.where(c != 0, x, y)\n",
-    },
+    helpers=_NP_HELPERS,
 )
 """NumPy on float64 arrays (``np`` is numpy); helpers for what NumPy spells differently."""
+
+_JS_HELPERS = {
+    "sigmoid": "function sigmoid(x) {\n  if (x >= 0) return 1 / (1 + Math.exp(-x));\n"
+    "  const z = Math.exp(x);\n  return z / (1 + z);\n}\n",
+    "relu": "function relu(x) {\n  return x > 0 ? x : 0;\n}\n",
+    "step": "function step(x) {\n  return x > 0 ? 1 : 0;\n}\n",
+    "where": "function where(c, x, y) {\n  return c !== 0 ? x : y;\n}\n",
+    "softplus": "function softplus(x) {\n  return (x > 0 ? x : 0) + Math.log1p(Math.exp(-Math.abs(x)));\n}\n",
+    "leaky_relu": "function leaky_relu(x, slope) {\n  return x > 0 ? x : slope * x;\n}\n",
+    "clip": "function clip(x, lo, hi) {\n  return lo > hi ? NaN : Math.min(Math.max(x, lo), hi);\n}\n",
+}
 
 JAVASCRIPT = ASCII.extend(
     "javascript",
     spellings={"pow": Spelling("Math.pow($0, $1)")},
-    function_names={"sigmoid": "sigmoid", "relu": "relu", "step": "step", "where": "where"},
+    function_names={name: name for name in _JS_HELPERS},
     function_format="Math.{}",
     constants={"pi": "Math.PI", "e": "Math.E"},
-    helpers={
-        "sigmoid": "function sigmoid(x) {\n  if (x >= 0) return 1 / (1 + Math.exp(-x));\n"
-        "  const z = Math.exp(x);\n  return z / (1 + z);\n}\n",
-        "relu": "function relu(x) {\n  return x > 0 ? x : 0;\n}\n",
-        "step": "function step(x) {\n  return x > 0 ? 1 : 0;\n}\n",
-        "where": "function where(c, x, y) {\n  return c !== 0 ? x : y;\n}\n",
-    },
+    helpers=_JS_HELPERS,
 )
 """JavaScript with Math (``Math.sign`` is the language's sign)."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from hypothesis import strategies as st
 
 from backprop_cli.cli import cli
 from backprop_cli.engine import Evaluation, evaluate
+from backprop_cli.ops import Op
 from backprop_cli.parse import parse
 
 NEURON_GRADS = {
@@ -26,6 +28,35 @@ NEURON_GRADS = {
     "w2": 0.196611933241,
 }
 """∂f/∂input of the sigmoid neuron in worked-examples.md (12 significant digits)."""
+
+# Candidate points, on both sides of every kink; each op is tested at those inside its domain (where
+# its forward function is defined), so a new op needs no list of its own.
+CANDIDATES: dict[int, list[tuple[float, ...]]] = {
+    1: [(0.3,), (1.7,), (0.9,), (2.5,), (-0.6,), (-1.3,), (0.55,)],
+    2: [(0.7, 1.3), (2.1, 0.4), (1.5, 2.5), (0.2, 3.0), (-0.8, 0.1), (-1.6, 2.3)],
+    3: [
+        (0.7, 1.3, 0.4),
+        (-2.1, 0.4, 1.1),
+        (1.5, 2.5, -0.5),
+        (-0.2, 3.0, 0.1),
+        (0.7, 0.4, 1.3),
+        (1.5, -0.5, 1.1),
+        (-0.3, -1.2, 0.8),
+    ],
+}
+
+
+def domain(op: Op) -> list[tuple[float, ...]]:
+    """The candidate points where ``op`` is defined (at least four, and on both sides of a kink)."""
+    inside = []
+    for xs in CANDIDATES[op.arity]:
+        try:
+            out = op.forward(*xs)
+        except (ArithmeticError, ValueError):
+            continue
+        if math.isfinite(out):
+            inside.append(xs)
+    return inside
 
 
 @pytest.fixture(autouse=True)

@@ -11,11 +11,9 @@ import pytest
 
 from backprop_cli.formatting import number
 from backprop_cli.ops import OPS, RULE_INPUTS, Op
-from conftest import compile_latex, ok, run
+from conftest import compile_latex, domain, ok, run
 
 SCALAR_OPS = [op for op in OPS.values() if op.rules]
-# A point inside each op's domain, away from its kinks.
-POINT = {1: (0.7,), 2: (0.7, 1.3), 3: (0.7, 1.3, 0.4)}
 
 
 def call(op: Op) -> tuple[str, list[str]]:
@@ -30,7 +28,7 @@ def call(op: Op) -> tuple[str, list[str]]:
             op.name
         ]
     )
-    values = [f"{n}={v}" for n, v in zip(names, POINT[op.arity])]
+    values = [f"{n}={v}" for n, v in zip(names, domain(op)[0])]  # inside its domain, off its kinks
     # `t = a` makes t a copy of a: the copy op.
     return f"t = {expr}\nf = t * w", [*values, "w=2"]
 

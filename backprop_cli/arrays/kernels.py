@@ -43,6 +43,20 @@ def relu(a: Array) -> Array:
     return np.maximum(a, 0.0)
 
 
+def softplus(a: Array) -> Array:
+    """max(a, 0) + log1p(exp(-|a|)), as the scalar function computes it."""
+    return np.maximum(a, 0.0) + np.log1p(np.exp(-np.abs(a)))
+
+
+def leaky_relu(a: Array, slope: Array) -> Array:
+    return np.where(a > 0, a, slope * a)
+
+
+def clip(a: Array, lo: Array, hi: Array) -> Array:
+    """min(max(a, lo), hi); NaN where lo > hi, which the engine reports as the op's failure."""
+    return np.where(lo > hi, np.nan, np.minimum(np.maximum(a, lo), hi))
+
+
 # Array ops --------------------------------------------------------------------------------------
 
 

@@ -18,7 +18,7 @@ from ..arrays.engine import rule_env, rule_formula, rule_values
 from ..arrays.evaluation import ArrayEvaluation
 from ..formatting import number, one_line
 from ..formula import Builder
-from ..ops import OPS
+from ..ops import OPS, RULE_INPUTS
 from ..printer import spell, to_text
 from ..rule_trees import TREES
 from ..shapes import Shape, words
@@ -64,9 +64,8 @@ def contribution(ev: ArrayEvaluation, i: int, k: int, ascii: bool = False) -> tu
     op = OPS[g.ops[i]]
     args = g.args[i]
     style = ASCII_STYLE if ascii else UNICODE_STYLE
-    names = {"g": f"d{g.labels[i]}", "out": g.labels[i], "a": g.labels[args[0]]}
-    if len(args) > 1:
-        names["b"] = g.labels[args[1]]
+    names = {"g": f"d{g.labels[i]}", "out": g.labels[i]}
+    names.update(zip(RULE_INPUTS, (g.labels[j] for j in args[: op.arity])))  # a, b, c: clip has three
     target = ev.shape(args[k])
     if op.vjp:
         axis = op.axis and len(args) > op.arity

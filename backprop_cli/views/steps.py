@@ -4,8 +4,9 @@
     ∂f/∂x = ∂f/∂q · ∂q/∂x = -4 × 1 = -4
 
 A line is a list of (text, kind) pieces; kind is "value" (green), "grad" (red), "title" (words that
-head a line), "eq" (an equals sign between the steps of a line: LaTeX breaks a long line there) or ""
-(a formula). A line whose one piece is a "note" comments on the line above it: it is printed on a
+head a line), "eq" (an equals sign between the steps of a line: LaTeX breaks a long line there),
+"plus" (the plus between the terms of a long sum: LaTeX breaks a step that is still too long there)
+or "" (a formula). A line whose one piece is a "note" comments on the line above it: it is printed on a
 line of its own (dimmed), once per kind of gate and at every fork, unless notes are turned off.
 The same lines render as Rich text (Unicode or ASCII) and as a LaTeX ``align*`` block.
 """
@@ -19,7 +20,7 @@ from typing import Any
 from ..derivation import Step, backward_steps
 from ..engine import Evaluation
 from ..formula import Builder, Formula
-from ..ops import OPS, PRODUCT, Spelling
+from ..ops import OPS, PRODUCT, SUM, Spelling
 from ..printer import Style, to_text
 from ..styles import LATEX, UNICODE
 from . import theme
@@ -28,6 +29,7 @@ from .notation import Notation
 Piece = tuple[str, str]
 Line = list[Piece]
 EQ: Piece = (" = ", "eq")
+PLUS: Piece = (" + ", "plus")
 
 LATEX_WIDTH = 60
 """A LaTeX line with more characters of mathematics than this (roughly, once typeset: markup is not
@@ -150,7 +152,8 @@ def tangent_lines(ev: Evaluation, notation: Notation) -> list[Line]:
                 continue
             b, bn = Builder(), Builder()
             names: dict[str, str] = {}
-            total = total_n = None
+            terms: list[int] = []
+            total_n = None
             for k, (j, d) in enumerate(zip(g.args[i], ev.local[i])):
                 if d is None:
                     continue
@@ -159,14 +162,19 @@ def tangent_lines(ev: Evaluation, notation: Notation) -> list[Line]:
                 tree = notation.local_tree(i, k)
                 one = tree.is_constant() and tree.consts[0] == 1
                 dot = b.var(f"@{j}")
-                term = dot if one else b.node("mul", b.insert(tree, {}), dot)
+                terms.append(dot if one else b.node("mul", b.insert(tree, {}), dot))
                 value = bn.var(f"@v{j}")
                 term_n = value if one else bn.node("mul", bn.const(d), value)
-                total = term if total is None else b.node("add", total, term)
                 total_n = term_n if total_n is None else bn.node("add", total_n, term_n)
-            assert total is not None and total_n is not None
+            assert terms and total_n is not None
             lhs = style.dot(g.labels[i])
-            line: Line = [(lhs, ""), EQ, (to_text(b.build(total), dotted.style, names), ""), EQ]
+            # Each term written as an operand of the sum they make, so that LaTeX may break between them.
+            sum_pieces: Line = []
+            for t, term in enumerate(terms):
+                context = (SUM, False) if t == 0 else (SUM + 1, True)
+                sum_pieces += [PLUS] if t else []
+                sum_pieces.append((to_text(b.build(term), dotted.style, names, context=context), ""))
+            line: Line = [(lhs, ""), EQ, *sum_pieces, EQ]
             numbers = to_text(bn.build(total_n), style, names, number=notation.num)
             result = notation.num(tangent[i])
             if numbers != result:
@@ -198,7 +206,15 @@ def render(ev: Evaluation, digits: int = 6, style: Style = UNICODE, notes: bool 
     from rich.text import Text
 
     notation = Notation(ev, style, digits)
-    colours = {"value": theme.VALUE, "grad": theme.GRAD, "note": theme.NOTE, "title": theme.TITLE, "": "", "eq": ""}
+    colours = {
+        "value": theme.VALUE,
+        "grad": theme.GRAD,
+        "note": theme.NOTE,
+        "title": theme.TITLE,
+        "": "",
+        "eq": "",
+        "plus": "",
+    }
 
     def text(line: Line) -> Text:
         if _is_note(line):
@@ -233,7 +249,8 @@ def _visible(tex: str) -> int:
 
 def latex(ev: Evaluation, digits: int = 6, notes: bool = True) -> str:
     """The derivation as a LaTeX ``align*`` block (needs amsmath and xcolor); a long line is broken
-    before its equals signs, so that every row fits the width of a page."""
+    before its equals signs, and a step still too long before the plus signs of its sum, so that
+    every row fits the width of a page."""
     notation = Notation(ev, LATEX, digits)
     colours = {"value": theme.LATEX_VALUE, "grad": theme.LATEX_GRAD}
 
@@ -244,18 +261,31 @@ def latex(ev: Evaluation, digits: int = 6, notes: bool = True) -> str:
         if line[0][1] == "title":
             # A pass's title with its seeds is text with some mathematics, wrapped to the page.
             return [r"  \intertext{" + "".join(p if k == "title" else f"${p}$" for p, k in line) + "}"]
-        segments = [""]
+        steps: list[list[str]] = [[""]]  # the steps between equals signs, each in terms
         for piece, kind in line:
             if kind == "eq":
-                segments.append("")
+                steps.append([""])
+            elif kind == "plus":
+                steps[-1].append("")
             elif kind in colours:
-                segments[-1] += rf"\textcolor{{{colours[kind]}}}{{{piece}}}"
+                steps[-1][-1] += rf"\textcolor{{{colours[kind]}}}{{{piece}}}"
             else:
-                segments[-1] += piece
-        lhs, *rhs = segments
-        if _visible(" = ".join(segments)) <= LATEX_WIDTH:
+                steps[-1][-1] += piece
+        lhs, *rhs = [" + ".join(terms) for terms in steps]
+        if _visible(" = ".join([lhs, *rhs])) <= LATEX_WIDTH:
             return [f"  {lhs} &= {' = '.join(rhs)}"]
-        return [f"  {lhs} &= {rhs[0]}", *(f"  &= {part}" for part in rhs[1:])]
+        rows = []
+        for n, terms in enumerate(steps[1:]):
+            # A step still too long goes on over rows, broken before a plus sign.
+            row, width = (f"  {lhs} &= " if n == 0 else "  &= "), 0
+            for k, term in enumerate(terms):
+                if k and width + _visible(term) > LATEX_WIDTH:
+                    rows.append(row)
+                    row, width = r"  &\quad", 0
+                row += f" + {term}" if k else term
+                width += _visible(term)
+            rows.append(row)
+        return rows
 
     forward, derivatives = derivation_lines(ev, notation, notes)
     rows = [r"  &\text{Forward pass}"]
