@@ -12,24 +12,34 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .functions import relu, sigmoid, sign, step, where
+from .functions import clip, leaky_relu, relu, sigmoid, sign, softplus, step, where
 from .ops import OPS
 
-CODES: dict[str, int] = {'var': 0, 'const': 1, 'add': 2, 'sub': 3, 'mul': 4, 'div': 5, 'pow': 6, 'neg': 7, 'copy': 8, 'exp': 9, 'log': 10, 'sqrt': 11, 'sin': 12, 'cos': 13, 'tan': 14, 'tanh': 15, 'sigmoid': 16, 'relu': 17, 'abs': 18, 'max': 19, 'min': 20, 'step': 21, 'sign': 22, 'where': 23}
+CODES: dict[str, int] = {'var': 0, 'const': 1, 'add': 2, 'sub': 3, 'mul': 4, 'div': 5, 'pow': 6, 'neg': 7, 'copy': 8, 'exp': 9, 'log': 10, 'log2': 11, 'log10': 12, 'sqrt': 13, 'sin': 14, 'cos': 15, 'tan': 16, 'atan': 17, 'asin': 18, 'acos': 19, 'sinh': 20, 'cosh': 21, 'tanh': 22, 'sigmoid': 23, 'softplus': 24, 'relu': 25, 'leaky_relu': 26, 'abs': 27, 'max': 28, 'min': 29, 'clip': 30, 'step': 31, 'sign': 32, 'where': 33}
 """Each scalar op's integer code: leaves, operators, then functions."""
 
 _exp = OPS['exp'].forward
 _log = OPS['log'].forward
+_log2 = OPS['log2'].forward
+_log10 = OPS['log10'].forward
 _sqrt = OPS['sqrt'].forward
 _sin = OPS['sin'].forward
 _cos = OPS['cos'].forward
 _tan = OPS['tan'].forward
+_atan = OPS['atan'].forward
+_asin = OPS['asin'].forward
+_acos = OPS['acos'].forward
+_sinh = OPS['sinh'].forward
+_cosh = OPS['cosh'].forward
 _tanh = OPS['tanh'].forward
 _sigmoid = OPS['sigmoid'].forward
+_softplus = OPS['softplus'].forward
 _relu = OPS['relu'].forward
+_leaky_relu = OPS['leaky_relu'].forward
 _abs = OPS['abs'].forward
 _max = OPS['max'].forward
 _min = OPS['min'].forward
+_clip = OPS['clip'].forward
 _step = OPS['step'].forward
 _sign = OPS['sign'].forward
 _where = OPS['where'].forward
@@ -100,111 +110,184 @@ def forward_local(
             out = values[i] = a
             local[i] = (1.0 if needs[j] else None,)
         else:
-            if c < 16:
-                if c < 12:
-                    if c < 10:
-                        # exp
-                        j, = args[i]
-                        a = values[j]
-                        out = values[i] = _exp(a)
-                        local[i] = (out if needs[j] else None,)
+            if c < 21:
+                if c < 15:
+                    if c < 12:
+                        if c < 10:
+                            # exp
+                            j, = args[i]
+                            a = values[j]
+                            out = values[i] = _exp(a)
+                            local[i] = (out if needs[j] else None,)
+                        else:
+                            if c < 11:
+                                # log
+                                j, = args[i]
+                                a = values[j]
+                                out = values[i] = _log(a)
+                                local[i] = (1.0 / a if needs[j] else None,)
+                            else:
+                                # log2
+                                j, = args[i]
+                                a = values[j]
+                                out = values[i] = _log2(a)
+                                local[i] = (1.0 / (a * math.log(2.0)) if needs[j] else None,)
                     else:
-                        if c < 11:
-                            # log
-                            j, = args[i]
-                            a = values[j]
-                            out = values[i] = _log(a)
-                            local[i] = (1.0 / a if needs[j] else None,)
-                        else:
-                            # sqrt
-                            j, = args[i]
-                            a = values[j]
-                            out = values[i] = _sqrt(a)
-                            local[i] = (1.0 / (2.0 * out) if needs[j] else None,)
-                else:
-                    if c < 14:
                         if c < 13:
-                            # sin
+                            # log10
                             j, = args[i]
                             a = values[j]
-                            out = values[i] = _sin(a)
-                            local[i] = (math.cos(a) if needs[j] else None,)
+                            out = values[i] = _log10(a)
+                            local[i] = (1.0 / (a * math.log(10.0)) if needs[j] else None,)
                         else:
+                            if c < 14:
+                                # sqrt
+                                j, = args[i]
+                                a = values[j]
+                                out = values[i] = _sqrt(a)
+                                local[i] = (1.0 / (2.0 * out) if needs[j] else None,)
+                            else:
+                                # sin
+                                j, = args[i]
+                                a = values[j]
+                                out = values[i] = _sin(a)
+                                local[i] = (math.cos(a) if needs[j] else None,)
+                else:
+                    if c < 18:
+                        if c < 16:
                             # cos
                             j, = args[i]
                             a = values[j]
                             out = values[i] = _cos(a)
                             local[i] = (-math.sin(a) if needs[j] else None,)
-                    else:
-                        if c < 15:
-                            # tan
-                            j, = args[i]
-                            a = values[j]
-                            out = values[i] = _tan(a)
-                            local[i] = (1.0 + math.pow(out, 2.0) if needs[j] else None,)
                         else:
-                            # tanh
-                            j, = args[i]
-                            a = values[j]
-                            out = values[i] = _tanh(a)
-                            local[i] = (1.0 - math.pow(out, 2.0) if needs[j] else None,)
-            else:
-                if c < 20:
-                    if c < 18:
-                        if c < 17:
-                            # sigmoid
-                            j, = args[i]
-                            a = values[j]
-                            out = values[i] = _sigmoid(a)
-                            local[i] = (out * (1.0 - out) if needs[j] else None,)
-                        else:
-                            # relu
-                            j, = args[i]
-                            a = values[j]
-                            out = values[i] = _relu(a)
-                            local[i] = (step(a) if needs[j] else None,)
+                            if c < 17:
+                                # tan
+                                j, = args[i]
+                                a = values[j]
+                                out = values[i] = _tan(a)
+                                local[i] = (1.0 + math.pow(out, 2.0) if needs[j] else None,)
+                            else:
+                                # atan
+                                j, = args[i]
+                                a = values[j]
+                                out = values[i] = _atan(a)
+                                local[i] = (1.0 / (1.0 + math.pow(a, 2.0)) if needs[j] else None,)
                     else:
                         if c < 19:
+                            # asin
+                            j, = args[i]
+                            a = values[j]
+                            out = values[i] = _asin(a)
+                            local[i] = (1.0 / math.sqrt(1.0 - math.pow(a, 2.0)) if needs[j] else None,)
+                        else:
+                            if c < 20:
+                                # acos
+                                j, = args[i]
+                                a = values[j]
+                                out = values[i] = _acos(a)
+                                local[i] = (-1.0 / math.sqrt(1.0 - math.pow(a, 2.0)) if needs[j] else None,)
+                            else:
+                                # sinh
+                                j, = args[i]
+                                a = values[j]
+                                out = values[i] = _sinh(a)
+                                local[i] = (math.cosh(a) if needs[j] else None,)
+            else:
+                if c < 27:
+                    if c < 24:
+                        if c < 22:
+                            # cosh
+                            j, = args[i]
+                            a = values[j]
+                            out = values[i] = _cosh(a)
+                            local[i] = (math.sinh(a) if needs[j] else None,)
+                        else:
+                            if c < 23:
+                                # tanh
+                                j, = args[i]
+                                a = values[j]
+                                out = values[i] = _tanh(a)
+                                local[i] = (1.0 - math.pow(out, 2.0) if needs[j] else None,)
+                            else:
+                                # sigmoid
+                                j, = args[i]
+                                a = values[j]
+                                out = values[i] = _sigmoid(a)
+                                local[i] = (out * (1.0 - out) if needs[j] else None,)
+                    else:
+                        if c < 25:
+                            # softplus
+                            j, = args[i]
+                            a = values[j]
+                            out = values[i] = _softplus(a)
+                            local[i] = (sigmoid(a) if needs[j] else None,)
+                        else:
+                            if c < 26:
+                                # relu
+                                j, = args[i]
+                                a = values[j]
+                                out = values[i] = _relu(a)
+                                local[i] = (step(a) if needs[j] else None,)
+                            else:
+                                # leaky_relu
+                                j, k = args[i]
+                                a = values[j]
+                                b = values[k]
+                                out = values[i] = _leaky_relu(a, b)
+                                local[i] = (where(step(a), 1.0, b) if needs[j] else None, where(step(a), 0.0, a) if needs[k] else None)
+                else:
+                    if c < 30:
+                        if c < 28:
                             # abs
                             j, = args[i]
                             a = values[j]
                             out = values[i] = _abs(a)
                             local[i] = (sign(a) if needs[j] else None,)
                         else:
-                            # max
-                            j, k = args[i]
-                            a = values[j]
-                            b = values[k]
-                            out = values[i] = _max(a, b)
-                            local[i] = ((1.0 + sign(a - b)) / 2.0 if needs[j] else None, (1.0 + sign(b - a)) / 2.0 if needs[k] else None)
-                else:
-                    if c < 22:
-                        if c < 21:
-                            # min
-                            j, k = args[i]
-                            a = values[j]
-                            b = values[k]
-                            out = values[i] = _min(a, b)
-                            local[i] = ((1.0 + sign(b - a)) / 2.0 if needs[j] else None, (1.0 + sign(a - b)) / 2.0 if needs[k] else None)
-                        else:
-                            # step
-                            j, = args[i]
-                            a = values[j]
-                            out = values[i] = _step(a)
-                            local[i] = (0.0 if needs[j] else None,)
+                            if c < 29:
+                                # max
+                                j, k = args[i]
+                                a = values[j]
+                                b = values[k]
+                                out = values[i] = _max(a, b)
+                                local[i] = ((1.0 + sign(a - b)) / 2.0 if needs[j] else None, (1.0 + sign(b - a)) / 2.0 if needs[k] else None)
+                            else:
+                                # min
+                                j, k = args[i]
+                                a = values[j]
+                                b = values[k]
+                                out = values[i] = _min(a, b)
+                                local[i] = ((1.0 + sign(b - a)) / 2.0 if needs[j] else None, (1.0 + sign(a - b)) / 2.0 if needs[k] else None)
                     else:
-                        if c < 23:
-                            # sign
-                            j, = args[i]
-                            a = values[j]
-                            out = values[i] = _sign(a)
-                            local[i] = (0.0 if needs[j] else None,)
+                        if c < 32:
+                            if c < 31:
+                                # clip
+                                j, k, m = args[i]
+                                a = values[j]
+                                b = values[k]
+                                c = values[m]
+                                out = values[i] = _clip(a, b, c)
+                                local[i] = (step(a - b) * step(c - a) if needs[j] else None, 1.0 - step(a - b) if needs[k] else None, step(a - b) * (1.0 - step(c - a)) if needs[m] else None)
+                            else:
+                                # step
+                                j, = args[i]
+                                a = values[j]
+                                out = values[i] = _step(a)
+                                local[i] = (0.0 if needs[j] else None,)
                         else:
-                            # where
-                            j, k, m = args[i]
-                            a = values[j]
-                            b = values[k]
-                            c = values[m]
-                            out = values[i] = _where(a, b, c)
-                            local[i] = (0.0 if needs[j] else None, where(a, 1.0, 0.0) if needs[k] else None, where(a, 0.0, 1.0) if needs[m] else None)
+                            if c < 33:
+                                # sign
+                                j, = args[i]
+                                a = values[j]
+                                out = values[i] = _sign(a)
+                                local[i] = (0.0 if needs[j] else None,)
+                            else:
+                                # where
+                                j, k, m = args[i]
+                                a = values[j]
+                                b = values[k]
+                                c = values[m]
+                                out = values[i] = _where(a, b, c)
+                                local[i] = (0.0 if needs[j] else None, where(a, 1.0, 0.0) if needs[k] else None, where(a, 0.0, 1.0) if needs[m] else None)
     return values, local
