@@ -62,6 +62,8 @@ class Evaluation:
     needs: list[bool]
     """Which nodes have derivatives: those the inputs in ``wrt`` reach."""
     mode: str = "reverse"
+    hessian: dict[str, dict[str, float]] | None = None
+    """∂²output/∂x∂y for the inputs in ``wrt``, when asked for (see hessian.py); None otherwise."""
 
     @property
     def value(self) -> float:

@@ -38,6 +38,23 @@ def relative_error(a: float, n: float) -> float:
     return abs(a - n) if scale < TINY else abs(a - n) / scale
 
 
+def grade(error: float) -> str:
+    """The verdict of a relative error: ``ok``, ``suspicious`` or ``wrong``."""
+    return "ok" if error < OK_BELOW else "suspicious" if error < SUSPICIOUS_BELOW else "wrong"
+
+
+def step_for(name: str, x: float, h: float | None) -> float:
+    """The step of the centred difference at ``x`` (``h``, or the default); an input error when
+    x ± h is beyond the largest float64."""
+    step = h if h is not None else default_step(x)
+    if not all(map(math.isfinite, (x + step, x - step, 2 * step))):
+        raise InputError(
+            f"the centred difference overflows: {name} ± h is beyond the largest float64 "
+            f"({name} = {x!r}, h = {step!r}); a smaller step is needed"
+        )
+    return step
+
+
 @dataclass(frozen=True, slots=True)
 class InputCheck:
     """The check of one input's gradient."""
@@ -65,7 +82,7 @@ class Expectation:
     right: bool
 
 
-def _kinks(graph: Graph, points: Sequence[list[float]]) -> list[int]:
+def kinks_within(graph: Graph, points: Sequence[list[float]]) -> list[int]:
     """Nodes whose kink lies within the points (on it, or changing sides between them)."""
     found = []
     for i, (name, args) in enumerate(zip(graph.ops, graph.args)):
@@ -83,12 +100,7 @@ def check_input(
 ) -> InputCheck:
     """Check the analytic ∂output/∂name numerically."""
     x = inputs[name]
-    step = h if h is not None else default_step(x)
-    if not all(map(math.isfinite, (x + step, x - step, 2 * step))):
-        raise InputError(
-            f"the centred difference overflows: {name} ± h is beyond the largest float64 "
-            f"({name} = {x!r}, h = {step!r}); a smaller step is needed"
-        )
+    step = step_for(name, x, h)
     try:
         up = forward(graph, {**inputs, name: x + step})
         down = forward(graph, {**inputs, name: x - step})
@@ -100,9 +112,9 @@ def check_input(
         note = f"f(x + h) − f(x − h) overflows a float64 at {name} ± h"
         return InputCheck(name, x, analytic, None, step, None, "undefined", note)
     error = relative_error(analytic, numerical)
-    verdict = "ok" if error < OK_BELOW else "suspicious" if error < SUSPICIOUS_BELOW else "wrong"
+    verdict = grade(error)
     note = ""
-    kinks = _kinks(graph, [down, ev.values, up])
+    kinks = kinks_within(graph, [down, ev.values, up])
     if kinks:
         where = ", ".join(graph.expr(i) for i in kinks)
         note = f"{name} is within h of the kink of {where}: the centred difference is not reliable there"
@@ -131,7 +143,13 @@ def _step_error(
     except MathError:
         return ""
     estimate = abs(numerical - (up - down) / step) * 4 / 3
-    if not estimate or abs(analytic - numerical) > 2 * estimate:
+    return step_blame(x, step, estimate, abs(analytic - numerical))
+
+
+def step_blame(x: float, step: float, estimate: float, disagreement: float) -> str:
+    """The note that blames the step when the difference's estimated error ``estimate`` explains the
+    ``disagreement`` (within twice it): "" when it does not."""
+    if not estimate or disagreement > 2 * estimate:
         return ""
     if step > default_step(x):
         return (

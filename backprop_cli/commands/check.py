@@ -12,7 +12,10 @@ from ..errors import UsageError
 
 if TYPE_CHECKING:
     from ..args import Value
+    from ..engine import Evaluation
+    from ..gradcheck import Expectation, InputCheck
     from ..graph import Graph
+    from ..hessian_check import EntryCheck
 
 from .declarations import DECLARED, source_arguments
 from .options import BackpropCommand
@@ -28,6 +31,7 @@ from .viewing import refuse_given
     "--expect", multiple=True, metavar="NAME=VALUE", help="A hand-derived ∂output/∂NAME to mark right or wrong."
 )
 @DECLARED["wrt"].but(help="Check only these inputs: --wrt x,y.")
+@DECLARED["hessian"].but(help="Also check every second derivative, against differences of the gradient.")
 @DECLARED["as_json"]
 @DECLARED["ascii"]
 @DECLARED["digits"].but(default=10)
@@ -41,6 +45,7 @@ def command(
     h: float | None,
     expect: tuple[str, ...],
     wrt: tuple[str, ...] | None,
+    hessian: bool,
     as_json: bool,
     ascii: bool,
     digits: int,
@@ -65,8 +70,9 @@ def command(
     from ..args import invocation
     from ..errors import EXIT_CHECK_FAILED
     from ..gradcheck import ExpectationError, check, passed
+    from . import limits
     from .limits import gradient_check
-    from .loading import bind, check_wrt, load_graph
+    from .loading import SCALAR_ONLY, bind, check_wrt, load_graph
 
     if as_json:
         refuse_given(ctx, ["ascii", "digits"], DECLARED["as_json"].flag, "JSON")
@@ -80,10 +86,14 @@ def command(
     if wrt is not None:
         check_wrt(graph, wrt)
     gradient_check(graph, wrt)
+    if hessian:
+        limits.hessian(graph, "reverse", wrt, check=True)
     inputs = bind(graph, values)
     from ..arrays import uses_arrays
 
     if uses_arrays(graph, inputs):
+        if hessian:
+            raise UsageError(SCALAR_ONLY)
         check_arrays(graph, inputs, h, wrt, expect, as_json, digits)
         return
     try:
@@ -91,20 +101,58 @@ def command(
     except ExpectationError as err:
         err.message = f"--expect {err.name}=...: {err.message}"
         raise
-    ok = passed(checks, expected)
+    entries = check_second(graph, ev, inputs, h) if hessian else None  # type: ignore[arg-type]
+    ok = passed(checks, expected) and all(e.verdict != "wrong" for e in entries or ())
+    _report(ev, checks, expected, entries, h, ok, as_json, digits, ascii)
+    if not ok:
+        raise SystemExit(EXIT_CHECK_FAILED)
+
+
+def _report(
+    ev: Evaluation,
+    checks: list[InputCheck],
+    expected: list[Expectation],
+    entries: list[EntryCheck] | None,
+    h: float | None,
+    ok: bool,
+    as_json: bool,
+    digits: int,
+    ascii: bool,
+) -> None:
+    """Print the check (and the Hessian's, if ``entries``) as JSON or as tables."""
     if as_json:
         from ..views.check_view import to_json
         from ..views.json_view import dumps
 
-        click.echo(dumps(to_json(ev, checks, expected, h, ok)))
+        data = to_json(ev, checks, expected, h, ok)
+        if entries is not None:
+            from ..views.hessian_view import check_json
+
+            data = {**{k: v for k, v in data.items() if k != "ok"}, "hessian": check_json(entries), "ok": ok}
+        click.echo(dumps(data))
     else:
         from ..output import print_rich
         from ..symbols import ASCII, UNICODE
         from ..views.check_view import render
 
-        print_rich(render(ev, checks, expected, h, digits, ASCII if ascii else UNICODE), ascii=ascii)
-    if not ok:
-        raise SystemExit(EXIT_CHECK_FAILED)
+        style = ASCII if ascii else UNICODE
+        shown = render(ev, checks, expected, h, digits, style)
+        if entries is not None:
+            from rich.console import Group
+
+            from ..views.hessian_view import check_render
+
+            shown = Group(shown, check_render(entries, ev.graph.labels[-1], digits, style))
+        print_rich(shown, ascii=ascii)
+
+
+def check_second(graph: Graph, ev: Evaluation, inputs: dict[str, float], h: float | None) -> list[EntryCheck]:
+    """The Hessian of ``ev`` (kept in it), each entry checked against differences of the gradient."""
+    from ..hessian import hessian
+    from ..hessian_check import check_hessian
+
+    ev.hessian = hessian(ev)
+    return check_hessian(graph, ev, inputs, h)
 
 
 def parse_expectations(words: Sequence[str]) -> list[tuple[str, str, float]]:

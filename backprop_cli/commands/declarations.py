@@ -108,6 +108,11 @@ DECLARED: dict[str, Declaration] = {
             callback=_fields,
             help="JSON with only these top-level keys: --fields value,gradients (implies --json; see docs/json.md).",
         ),
+        _declare(
+            "--hessian",
+            is_flag=True,
+            help="Also the Hessian: every second derivative of the output (over the --wrt inputs; scalars only).",
+        ),
         # Read by the entry point (see options.Run), not by the command.
         _declare(DEBUG_FLAG, is_flag=True, expose_value=False, help="Show a Python traceback on an internal error."),
     ]

@@ -49,7 +49,7 @@ def command(ctx: click.Context, /, name: str | None, html_file: str | None, **_:
 
         write_page(demo.source, values, html_file, options.digits)
         return
-    show(evaluate(demo.source, values, options.mode, options.wrt, options.view), options)
+    show(evaluate(demo.source, values, options.mode, options.wrt, options.view, options.hessian), options)
 
 
 def _value(name: str, value: Any) -> Any:

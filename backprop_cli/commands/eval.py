@@ -46,4 +46,4 @@ def command(ctx: click.Context, /, words: tuple[str, ...], file: str | None, **_
 
     options = view_options_from(ctx, "table")
     source, values = invocation(words, file)
-    show(evaluate(source, values, options.mode, options.wrt, options.view), options)
+    show(evaluate(source, values, options.mode, options.wrt, options.view, options.hessian), options)

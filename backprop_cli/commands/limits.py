@@ -18,6 +18,11 @@ FORWARD_TANGENTS = 5_000_000
 """Forward mode over every input: at most this many tangents (inputs × nodes)."""
 FORWARD_STEPS_LINES = 50_000
 """Forward mode's steps view over every input: at most this many lines (inputs × nodes)."""
+HESSIAN_PASSES = 5_000_000
+"""The Hessian of every input: at most this many node visits (passes × nodes; a pass per input in
+reverse mode, one per pair of inputs in forward mode)."""
+HESSIAN_ENTRIES = 250_000
+"""The Hessian of every input: at most this many entries (inputs², 500 inputs)."""
 CHECK_EVALUATIONS = 20_000_000
 """A gradient check of every input: at most this many node evaluations (2 × inputs × nodes)."""
 
@@ -52,4 +57,23 @@ def gradient_check(graph: Graph, wrt: Sequence[str] | None) -> None:
         f"checking all {inputs:,} inputs takes 2 forward passes each over {nodes:,} nodes "
         f"({2 * inputs * nodes:,} node evaluations): choose the inputs to check with --wrt "
         f"(as in --wrt {_example(graph)})"
+    )
+
+
+def hessian(graph: Graph, mode: str, wrt: Sequence[str] | None, check: bool = False) -> None:
+    """Refuse the Hessian of every input of a program too large for it (see the module's note): one
+    pass per input (forward mode: per pair of inputs; a check: 2 evaluations per input), and
+    inputs² entries to print."""
+    inputs, nodes = len(graph.inputs), len(graph)
+    if wrt is not None:
+        return
+    passes = 2 * inputs if check else inputs * (inputs + 1) // 2 if mode == "forward" else inputs
+    if passes * nodes > HESSIAN_PASSES:
+        cost = f"makes {passes:,} passes over {nodes:,} nodes ({passes * nodes:,} node visits)"
+    elif inputs * inputs > HESSIAN_ENTRIES:
+        cost = f"has {inputs * inputs:,} entries"
+    else:
+        return
+    raise UsageError(
+        f"the Hessian of all {inputs:,} inputs {cost}: choose the inputs with --wrt (as in --wrt {_example(graph)})"
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from ..errors import MissingValuesError, UnknownInputsError
+from ..errors import MissingValuesError, UnknownInputsError, UsageError
 from ..output import warn
 
 if TYPE_CHECKING:
@@ -53,16 +53,41 @@ def evaluate(
     mode: str = "reverse",
     wrt: Sequence[str] | None = None,
     view: str = "table",
+    hessian: bool = False,
 ) -> Evaluation | ArrayEvaluation:
-    """Load, bind and evaluate a program (with vectors and matrices where a value or literal is one);
-    forward mode over every input of a large program is refused up front (see limits.py)."""
-    from .limits import forward_mode
+    """Load, bind and evaluate a program (with vectors and matrices where a value or literal is one),
+    with its Hessian if asked; forward mode over every input of a large program, and the Hessian of
+    too many, are refused up front (see limits.py)."""
+    from . import limits
 
     graph = load_graph(source)
     if wrt is not None:
         check_wrt(graph, wrt)
-    forward_mode(graph, mode, view, wrt)
-    return evaluate_graph(graph, bind(graph, values), mode, wrt)
+    limits.forward_mode(graph, mode, view, wrt)
+    if hessian:
+        limits.hessian(graph, mode, wrt)
+    inputs = bind(graph, values)
+    if not hessian:
+        return evaluate_graph(graph, inputs, mode, wrt)
+    return evaluate_hessian(graph, inputs, mode, wrt)
+
+
+SCALAR_ONLY = "--hessian is for scalar expressions only, and this one has vectors or matrices"
+
+
+def evaluate_hessian(
+    graph: Graph, inputs: dict[str, Value], mode: str = "reverse", wrt: Sequence[str] | None = None
+) -> Evaluation:
+    """The scalar evaluation with its Hessian (see hessian.py); arrays are a usage error."""
+    from ..arrays import uses_arrays
+    from ..engine import evaluate as evaluate_scalars
+    from ..hessian import hessian
+
+    if uses_arrays(graph, inputs):
+        raise UsageError(SCALAR_ONLY)
+    ev = evaluate_scalars(graph, inputs, mode, wrt)  # type: ignore[arg-type]  # floats only
+    ev.hessian = hessian(ev, mode)
+    return ev
 
 
 def evaluate_graph(

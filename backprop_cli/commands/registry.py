@@ -34,6 +34,7 @@ class ViewOptions(NamedTuple):
     pause: bool
     no_notes: bool
     fields: tuple[str, ...] | None
+    hessian: bool
 
 
 OPTIONS: dict[str, Declaration] = {name: DECLARED[name] for name in ViewOptions._fields[2:]}
@@ -92,7 +93,7 @@ VIEWS: dict[str, View] = {
             "table",
             "Show the node table (eval's default).",
             {"terminal": renders.table, "json": renders.evaluation_json},
-            _EVALUATION | {"digits", "max_rows", "ascii", "svg", "fields"},
+            _EVALUATION | {"digits", "max_rows", "ascii", "svg", "fields", "hessian"},
             {"terminal": renders.array_table, "json": renders.array_json},
         ),
         View(
@@ -119,10 +120,10 @@ OUTPUTS: dict[str, Output] = {
             "terminal",
             None,
             "the terminal",
-            frozenset({"digits", "max_rows", "ascii", "svg", "pause", "mode", "wrt", "no_notes"}),
+            frozenset({"digits", "max_rows", "ascii", "svg", "pause", "mode", "wrt", "no_notes", "hessian"}),
             renders.print_terminal,
         ),
-        Output("json", "as_json", "JSON", frozenset({"mode", "wrt", "fields"}), renders.print_json),
+        Output("json", "as_json", "JSON", frozenset({"mode", "wrt", "fields", "hessian"}), renders.print_json),
         Output("latex", "latex", "LaTeX", frozenset({"digits", "mode", "wrt", "no_notes"}), renders.print_text),
     ]
 }

@@ -70,6 +70,10 @@ def view_options_from(ctx: click.Context, default_view: str) -> ViewOptions:
         refuse_given(ctx, OPTIONS.keys() - output.takes, output.flag, output.title)
     refuse_given(ctx, OPTIONS.keys() - view.takes, view.flag, view.flag)
     options = ViewOptions(view.name, output.name, **{name: params[name] for name in OPTIONS})
+    if options.fields is not None and "hessian" in options.fields:  # --fields hessian asks for it
+        if "hessian" not in view.takes:
+            raise UsageError(f"--fields hessian and {view.flag} do not go together: {view.flag} has no Hessian")
+        options = options._replace(hessian=True)
     from ..streams import unicode_output
 
     # An output that cannot encode ∂ (Latin-1, ASCII) gets the ASCII symbols without being asked.

@@ -20,6 +20,11 @@ def _power(x: float) -> str:
 _TO_ASCII = str.maketrans({"±": "+/-", "×": "*", "∂": "d", "−": "-", "—": "-", "…": "..."})
 
 
+def note_text(text: str, style: Symbols) -> str:
+    """A checker's note (written in Unicode) in the style's symbols."""
+    return text.translate(_TO_ASCII) if style.ascii else text
+
+
 def render(
     ev: Evaluation,
     checks: list[InputCheck],
@@ -39,8 +44,8 @@ def render(
     out = ev.graph.labels[-1]
     d, times, none = style.partial, style.times, style.dash
 
-    def note(text: str) -> str:  # notes come from the checker in Unicode
-        return text.translate(_TO_ASCII) if style.ascii else text
+    def note(text: str) -> str:
+        return note_text(text, style)
 
     step = f"h = {number(h, digits)}" if h is not None else f"h = 1e-5 {times} max(1, |x|)"
     parts: list[Any] = [

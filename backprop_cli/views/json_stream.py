@@ -24,9 +24,9 @@ from ..graph import EXPR_MAX
 from ..output import warnings_so_far
 from .json_view import SCHEMA_VERSION
 
-FIELDS = ("expression", "mode", "value", "shape", "inputs", "gradients", "nodes", "steps")
+FIELDS = ("expression", "mode", "value", "shape", "inputs", "gradients", "hessian", "nodes", "steps")
 """The body's keys, in their order (as ``json_view.evaluation`` gives them); ``shape`` only with vectors
-and matrices, ``steps`` only with --steps."""
+and matrices, ``hessian`` only with --hessian, ``steps`` only with --steps."""
 
 CHUNK = 4096
 """Nodes encoded per write."""
@@ -62,6 +62,8 @@ class EvaluationJSON:
             "inputs": lambda: {name: ev.values[i] for name, i in g.inputs.items()},
             "gradients": ev.input_grads,
         }
+        if ev.hessian is not None:
+            small["hessian"] = lambda: ev.hessian
         if self.steps is not None:
             small["steps"] = lambda: self.steps
         yield f'{{"schema_version": {SCHEMA_VERSION}'
@@ -137,6 +139,7 @@ def _check_finite(ev: Evaluation) -> None:
         (g for g in ev.grads if g is not None),
         (d for row in ev.local for d in row if d is not None),
         *(ev.tangents.values() if ev.tangents is not None else ()),
+        *(row.values() for row in (ev.hessian or {}).values()),
     )
     if not all(map(math.isfinite, numbers)):
         raise ValueError("Out of range float values are not JSON compliant")

@@ -46,6 +46,7 @@ def evaluation(ev: Evaluation) -> dict[str, Any]:
         "value": ev.value,
         "inputs": {name: ev.values[i] for name, i in g.inputs.items()},
         "gradients": ev.input_grads(),
+        **({} if ev.hessian is None else {"hessian": ev.hessian}),
         "nodes": nodes,
     }
     if ev.tangents is not None:

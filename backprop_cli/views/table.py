@@ -88,4 +88,8 @@ def render(ev: Evaluation, digits: int = 6, max_rows: int = 200, style: Symbols 
         parts += [Text.assemble(names[name].ljust(left), " ", (numbers[name].rjust(right), GRAD)) for name in grads]
     else:
         parts.append(Text("no inputs: the output is a constant"))
+    if ev.hessian:
+        from .hessian_view import matrix
+
+        parts.append(matrix(ev.hessian, out, digits, style))
     return Group(*parts)

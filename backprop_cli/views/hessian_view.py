@@ -1,0 +1,102 @@
+"""The Hessian as a small matrix under the gradients (rows and columns named by the inputs), and its check."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from rich.console import RenderableType
+from rich.text import Text
+
+from ..formatting import number
+from ..symbols import UNICODE, Symbols
+from .theme import DIM, GRAD, LABEL, VERDICT
+
+if TYPE_CHECKING:
+    from ..hessian_check import EntryCheck
+
+
+def title(out: str, style: Symbols = UNICODE) -> str:
+    """``∂²f/∂row ∂column`` (``d^2 f/drow dcolumn`` in ASCII)."""
+    d = style.partial
+    square = f"{d}^2 " if style.ascii else f"{d}²"
+    return f"{square}{out}/{d}row {d}column"
+
+
+def matrix(hessian: dict[str, dict[str, float]], out: str, digits: int = 6, style: Symbols = UNICODE) -> RenderableType:
+    """``Hessian of the output (∂²f/∂row ∂column):`` and one line per row, numbers right-aligned
+    under their column's name, in the gradients' colour; lines are never wrapped
+    or cut."""
+    from rich.console import Group
+
+    names = list(hessian)
+    cells = {row: {col: number(hessian[row][col], digits) for col in names} for row in names}
+    left = max(map(len, names))
+    widths = {col: max(len(col), *(len(cells[row][col]) for row in names)) for col in names}
+    lines: list[RenderableType] = [Text(f"Hessian of the output ({title(out, style)}):")]
+    header = Text(" " * left, no_wrap=True, overflow="ignore")
+    for col in names:
+        header.append("  " + col.rjust(widths[col]), DIM)
+    lines.append(header)
+    for row in names:
+        line = Text(row.ljust(left), LABEL, no_wrap=True, overflow="ignore")
+        for col in names:
+            line.append("  ")
+            line.append(cells[row][col].rjust(widths[col]), GRAD)
+        lines.append(line)
+    return Group(*lines)
+
+
+def check_render(checks: Sequence[EntryCheck], out: str, digits: int = 10, style: Symbols = UNICODE) -> RenderableType:
+    """The Hessian check: one row per entry (analytic, numerical, relative error, verdict), then the
+    worst relative error."""
+    from rich import box
+    from rich.console import Group
+    from rich.table import Table
+
+    from ..hessian_check import worst
+    from .check_view import note_text
+
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    for name in ("row", "column", f"analytic {title(out, style)}", "numerical", "relative error"):
+        table.add_column(name, justify="left" if name in ("row", "column") else "right", no_wrap=True)
+    table.add_column("verdict")
+    for c in checks:
+        table.add_row(
+            c.row,
+            c.column,
+            Text(number(c.analytic, digits), GRAD),
+            number(c.numerical, digits) if c.numerical is not None else style.dash,
+            format(c.rel_error, ".1e") if c.rel_error is not None else style.dash,
+            Text.assemble((c.verdict, VERDICT[c.verdict]), (f": {note_text(c.note, style)}" if c.note else "", DIM)),
+        )
+    top = worst(checks)
+    summary = (
+        f"worst relative error {top.rel_error:.1e} (row {top.row}, column {top.column})"
+        if top is not None and top.rel_error is not None
+        else "no entry could be compared"
+    )
+    return Group(Text("Hessian, against centred differences of the gradient:"), table, Text(summary, DIM))
+
+
+def check_json(checks: Sequence[EntryCheck]) -> dict[str, Any]:
+    """The Hessian check's JSON: every entry, and the worst one."""
+    from ..hessian_check import worst
+
+    top = worst(checks)
+    return {
+        "entries": [
+            {
+                "row": c.row,
+                "column": c.column,
+                "analytic": c.analytic,
+                "numerical": c.numerical,
+                "step": c.step,
+                "rel_error": c.rel_error,
+                "verdict": c.verdict,
+                "note": c.note,
+            }
+            for c in checks
+        ],
+        "worst": None if top is None else {"row": top.row, "column": top.column, "rel_error": top.rel_error},
+    }
