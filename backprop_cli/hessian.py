@@ -144,9 +144,10 @@ def _reverse_tangent(
             if h is not None and up:
                 total += up * sum(x * tangent[args[p]] for p, x in enumerate(h[m]) if x is not None)
             gdot[j] += total
-    _overflow(
-        graph, gdot, needs, "the second derivative of the output with respect to {node} and " + f"{name} overflows"
-    )
+    for i, x in enumerate(gdot):
+        if needs[i] and not math.isfinite(x):
+            what = f"the second derivative of the output with respect to {_pair(graph.expr(i), name)} overflows"
+            raise MathError(what, graph.source, graph.spans[i])
     return gdot
 
 
@@ -168,15 +169,14 @@ def _forward_over_forward(ev: Evaluation, second: Sequence[LocalHessian]) -> Hes
                     if h is not None:
                         total += tk[j] * sum(x * tl[args[p]] for p, x in enumerate(h[m]) if x is not None)
                 s[i] = total
-            what = "the second derivative of {node} with respect to " + f"{first} and {other} overflows"
-            _overflow(graph, s, ev.needs, what)
+            for i, x in enumerate(s):
+                if ev.needs[i] and not math.isfinite(x):
+                    what = f"the second derivative of {graph.expr(i)} with respect to {_pair(first, other)} overflows"
+                    raise MathError(what, graph.source, graph.spans[i])
             rows[first][other] = rows[other][first] = s[-1]
     return {name: {other: rows[name][other] for other in ev.wrt} for name in ev.wrt}
 
 
-def _overflow(graph: Graph, column: Sequence[float], needs: Sequence[bool], what: str) -> None:
-    """A math error at the first node whose entry in ``column`` is not finite: ``what`` with its
-    text in place of ``{node}``."""
-    for i, x in enumerate(column):
-        if needs[i] and not math.isfinite(x):
-            raise MathError(what.replace("{node}", graph.expr(i)), graph.source, graph.spans[i])
+def _pair(first: str, second: str) -> str:
+    """``x and y``, or ``x twice``."""
+    return f"{first} twice" if first == second else f"{first} and {second}"

@@ -115,7 +115,9 @@ def test_unknown_fields_are_a_usage_error_in_json(fields: str) -> None:
     assert out.code == 2
     error = json.loads(out.stdout)["error"]
     assert error["kind"] == "usage"
-    assert "the fields are: expression, mode, value, shape, inputs, gradients, nodes, steps" in error["message"]
+    assert (
+        "the fields are: expression, mode, value, shape, inputs, gradients, hessian, nodes, steps" in error["message"]
+    )
 
 
 def test_fields_do_not_go_with_views_that_have_no_json() -> None:

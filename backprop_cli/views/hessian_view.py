@@ -39,7 +39,8 @@ def matrix(hessian: dict[str, dict[str, float]], out: str, digits: int = 6, styl
         header.append("  " + col.rjust(widths[col]), DIM)
     lines.append(header)
     for row in names:
-        line = Text(row.ljust(left), LABEL, no_wrap=True, overflow="ignore")
+        line = Text(no_wrap=True, overflow="ignore")
+        line.append(row.ljust(left), LABEL)
         for col in names:
             line.append("  ")
             line.append(cells[row][col].rjust(widths[col]), GRAD)
