@@ -56,13 +56,15 @@ def command(
     difference (f(x+h) − f(x−h)) / 2h, their relative error |a − n| / max(|a|, |n|) and a verdict: ok
     below 1e-7, suspicious below 1e-4, wrong above; "kink" where x ± h straddles a kink of relu, abs,
     max or min; "inconclusive" where the difference's own error (estimated by halving h) explains the
-    disagreement: the step is too large or too small, not the gradient wrong.
+    disagreement: the step is too large or too small, not the gradient wrong. With --hessian, every
+    second derivative too, against centred differences of the gradient, with the same verdicts.
 
     \b
     Examples:
       backprop check "(x+y)*z" -x -2 -y 5 -z -4
       backprop check "q = x + y; f = q * z" -x -2 -y 5 -z -4 --expect x=-4 --expect q=-4
       backprop check "relu(x) * y" -x 1e-7 -y 2 --json
+      backprop check "x^2 * y" -x 3 -y 2 --hessian
 
     Exit codes: 0 all agree, 1 math error, 2 bad invocation or expression, 3 a check or an
     expectation failed, 74 the output could not be written (a full disk), 130 interrupted.

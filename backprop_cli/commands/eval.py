@@ -34,6 +34,7 @@ def command(ctx: click.Context, /, words: tuple[str, ...], file: str | None, **_
       backprop eval "sigmoid(w0*x0 + w1*x1 + w2)" -w0 2 -x0 -1 -w1 -3 -x1 -2 -w2 -3
       backprop eval "q = x + y; f = q * z" x=-2 y=5 z=-4 --steps
       backprop eval "q = x + y; f = q * z" x=-2 y=5 z=-4 --json | jq .gradients
+      backprop eval "x^2 * y" -x 3 -y 2 --hessian
       echo "x^2 + sin(x)" | backprop eval - -x 0.5 --digits 12
       backprop eval --file examples/model.bp -x 3 -y -4 --circuit --svg circuit.svg
 

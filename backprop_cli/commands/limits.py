@@ -1,7 +1,8 @@
 """Runs whose cost grows as inputs × nodes, refused before they start unless the inputs were chosen.
 
 Reverse mode costs one pass whatever the number of inputs. Forward mode costs one pass per input, and
-its steps view writes a line per node per input; a gradient check costs two forward passes per input.
+its steps view writes a line per node per input; a gradient check costs two forward passes per input;
+the Hessian costs a pass per input (forward mode: per pair of inputs) and has inputs² entries.
 With every input of a large program (the default) that is quadratic: 400 inputs made 7.7 MB of steps
 in 10 s, 3,000 over 10 GB; checking 10,000 inputs took minutes. Such a run is refused up front with
 what it would cost and how to narrow it; with ``--wrt`` the user has chosen the inputs, and it runs.
