@@ -71,3 +71,27 @@ def test_ctrl_c_removes_the_partial_output_file(tmp_path: Path) -> None:
     assert process.returncode == 130, stderr
     assert b"interrupted" in stderr
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_ctrl_c_the_moment_the_partial_file_exists_removes_it(tmp_path: Path) -> None:
+    """The race behind the test above failing under load: a Ctrl-C landing right after the partial
+    file was made, before the code that removes it knew its name, exited and left the file."""
+    rows, out = tmp_path / "rows.csv", tmp_path / "out.csv"
+    rows.write_text(ROWS)
+    hook = f"""
+import os, signal, sys
+import backprop_cli.entry
+os_open = os.open
+def made_then_interrupted(path, *args, **kwargs):
+    fd = os_open(path, *args, **kwargs)
+    if str(path).endswith(".partial"):
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C, the moment the file exists
+    return fd
+os.open = made_then_interrupted
+sys.argv = ["backprop", "batch", "x*2", {str(rows)!r}, "--output", {str(out)!r}]
+backprop_cli.entry.main()
+"""
+    result = subprocess.run([sys.executable, "-c", hook], capture_output=True, text=True, check=False, timeout=60)
+    assert (result.returncode, result.stderr.strip()) == (130, "interrupted")  # click writes a newline first
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rows.csv"]

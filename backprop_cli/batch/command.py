@@ -7,7 +7,6 @@ import io
 import os
 import signal
 import sys
-import tempfile
 from collections.abc import Iterator, Sequence
 from typing import Any, BinaryIO
 
@@ -118,25 +117,39 @@ def output_stream(path: str | None, fmt: str) -> Iterator[BinaryIO]:
         yield sys.stdout.buffer
         sys.stdout.buffer.flush()
         return
-    directory = os.path.dirname(os.path.abspath(path))
-    try:
-        fd, temp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".partial")
-    except OSError as exc:
-        raise FileError(f"cannot write {path}: {exc.strerror or exc}") from None
     # Ctrl-C raises KeyboardInterrupt here rather than exiting at once (see entry.py), so that the
-    # partial file is removed on the way out.
+    # partial file is removed on the way out. That holds from before the file exists, and its name is
+    # chosen before it is made: a Ctrl-C at any moment finds the name known to the cleanup.
     handler = signal.signal(signal.SIGINT, signal.default_int_handler)
+    temp: str | None = None
     try:
+        fd = -1
+        while fd < 0:
+            temp = os.path.join(os.path.dirname(os.path.abspath(path)), _partial_name(path))
+            try:
+                fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+            except FileExistsError:  # another run's (1 in 2**64): not ours to remove
+                temp = None
+            except OSError as exc:
+                temp = None
+                raise FileError(f"cannot write {path}: {exc.strerror or exc}") from None
         with os.fdopen(fd, "wb") as stream:
             yield stream
         umask = os.umask(0)
         os.umask(umask)
+        assert temp is not None
         os.chmod(temp, 0o666 & ~umask)
         os.replace(temp, path)
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
+        if temp is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temp)
         signal.signal(signal.SIGINT, handler)
+
+
+def _partial_name(path: str) -> str:
+    """``.out.csv.<random>.partial``: the output while it is written, hidden beside it."""
+    return f".{os.path.basename(path)}.{os.urandom(8).hex()}.partial"
 
 
 def batch(
