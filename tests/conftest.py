@@ -59,6 +59,14 @@ def domain(op: Op) -> list[tuple[float, ...]]:
     return inside
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``-n 2 --dist loadgroup``, the README's test command), every test that
+    drives the browser runs in the same worker: one Chromium for the run, not one per worker."""
+    for item in items:
+        if "driver" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
 @pytest.fixture(autouse=True)
 def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BACKPROP_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
@@ -183,15 +191,15 @@ expressions = st.recursive(leaves, _combine, max_leaves=12).filter(_has_input)
 points = st.fixed_dictionaries({n: st.floats(min_value=-2, max_value=2, allow_nan=False) for n in NAMES})
 
 
-def compile_latex(directory: Path, name: str, tex: str) -> str:
-    """Compile ``tex`` (an align* block) in an ordinary article with pdflatex; its log, or a failure."""
+LATEX_PREAMBLE = "\\documentclass{article}\\usepackage{amsmath}\\usepackage{xcolor}\\begin{document}\n"
+
+
+def _pdflatex(directory: Path, name: str, body: str) -> tuple[int, str, str]:
+    """Compile ``body`` in an ordinary article: pdflatex's exit code, its output and its log."""
     import subprocess
 
     doc = directory / f"{name}.tex"
-    doc.write_text(
-        f"\\documentclass{{article}}\\usepackage{{amsmath}}\\usepackage{{xcolor}}\\begin{{document}}\n{tex}\n\\end{{document}}\n",
-        encoding="utf-8",
-    )
+    doc.write_text(f"{LATEX_PREAMBLE}{body}\n\\end{{document}}\n", encoding="utf-8")
     result = subprocess.run(
         ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", doc.name],
         cwd=directory,
@@ -199,5 +207,39 @@ def compile_latex(directory: Path, name: str, tex: str) -> str:
         text=True,
         check=False,
     )
-    assert result.returncode == 0, result.stdout[-2000:]
-    return (directory / f"{name}.log").read_text(encoding="utf-8", errors="replace")
+    log = directory / f"{name}.log"
+    return result.returncode, result.stdout, log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
+
+
+def compile_latex(directory: Path, name: str, tex: str) -> str:
+    """Compile ``tex`` (an align* block) in an ordinary article with pdflatex; its log, or a failure."""
+    code, output, log = _pdflatex(directory, name, tex)
+    assert code == 0, output[-2000:]
+    return log
+
+
+_OVERFULL = re.compile(r"^Overfull .*?(?:at lines (\d+)--(\d+)|detected at line (\d+))?$", re.M)
+
+
+def overfull_by_block(directory: Path, blocks: dict[str, str]) -> dict[str, list[str]] | None:
+    """Compile every block (an align* block each) in ONE document, one pdflatex run instead of one per
+    block: each block's Overfull warnings, found by the lines of the document they name (a warning
+    that names no line counts against every block). None when the document does not compile: then
+    compile each block alone with :func:`compile_latex` to see which one fails and why."""
+    body, spans, line = "", {}, LATEX_PREAMBLE.count("\n") + 1
+    for name, tex in blocks.items():
+        text = tex.rstrip("\n") + "\n\n"
+        spans[name] = (line, line + text.count("\n") - 1)
+        body += text
+        line += text.count("\n")
+    code, _, log = _pdflatex(directory, "blocks", body)
+    if code != 0:
+        return None
+    found: dict[str, list[str]] = {name: [] for name in blocks}
+    for warning in _OVERFULL.finditer(log):
+        first, last, at = warning.groups()
+        lines = (int(first), int(last)) if first else (int(at), int(at)) if at else None
+        for name, (start, end) in spans.items():
+            if lines is None or (lines[0] <= end and lines[1] >= start):
+                found[name].append(warning.group(0))
+    return found
