@@ -19,7 +19,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.keys import Keys
 
-__all__ = ["Keys", "console_problems", "driver", "load", "requests"]
+__all__ = ["Keys", "boxes_overlap", "console_problems", "driver", "load", "requests"]
 
 CHROMIUM = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 DRIVER = "/usr/bin/chromedriver"
@@ -95,3 +95,24 @@ def requests(browser: Any) -> list[str]:
 def console_problems(browser: Any) -> list[str]:
     """Errors and warnings on the page's console."""
     return [e["message"] for e in browser.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]
+
+
+def boxes_overlap(browser: Any) -> list[tuple[str, str]]:
+    """Pairs of labels (non-empty SVG texts) whose boxes on screen overlap."""
+    script = """
+    const texts = [...document.querySelectorAll('#circuit text')].filter((t) => t.textContent);
+    const boxes = texts.map((t) => [t.textContent, t.getBoundingClientRect()]);
+    const circles = [...document.querySelectorAll('#circuit circle')].map((c) => ['(circle)', c.getBoundingClientRect()]);
+    const hits = [];
+    const all = [...boxes, ...circles];
+    for (let a = 0; a < boxes.length; a++)
+      for (let b = a + 1; b < all.length; b++) {
+        const [p, q] = [all[a][1], all[b][1]];
+        const inside = all[b][0] === '(circle)' && p.left >= q.left && p.right <= q.right && p.top >= q.top && p.bottom <= q.bottom;
+        if (!inside && p.left < q.right - 1 && q.left < p.right - 1 && p.top < q.bottom - 1 && q.top < p.bottom - 1)
+          hits.push([all[a][0], all[b][0]]);
+      }
+    return hits;
+    """
+    hits: list[tuple[str, str]] = browser.execute_script(script)
+    return hits

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from backprop_cli.demos import DEMOS
 from backprop_cli.formatting import number
-from browser import Keys, console_problems, driver, load, requests
+from browser import Keys, boxes_overlap, console_problems, driver, load, requests
 from conftest import expressions, ok, points, run
 
 __all__ = ["driver"]  # the fixture
@@ -363,27 +363,6 @@ def test_constants_show_no_gradient(driver: Any, tmp_path: Path) -> None:
     constant_wires = [w for w in page["wires"] if data["nodes"][w["src"]]["grad"] is None]
     assert len(constant_wires) == 3  # 2, pi, and 2 * pi
     assert all(w["grad"] == "" and w["value"] for w in constant_wires)
-
-
-def boxes_overlap(browser: Any) -> list[tuple[str, str]]:
-    """Pairs of labels (non-empty SVG texts) whose boxes on screen overlap."""
-    script = """
-    const texts = [...document.querySelectorAll('#circuit text')].filter((t) => t.textContent);
-    const boxes = texts.map((t) => [t.textContent, t.getBoundingClientRect()]);
-    const circles = [...document.querySelectorAll('#circuit circle')].map((c) => ['(circle)', c.getBoundingClientRect()]);
-    const hits = [];
-    const all = [...boxes, ...circles];
-    for (let a = 0; a < boxes.length; a++)
-      for (let b = a + 1; b < all.length; b++) {
-        const [p, q] = [all[a][1], all[b][1]];
-        const inside = all[b][0] === '(circle)' && p.left >= q.left && p.right <= q.right && p.top >= q.top && p.bottom <= q.bottom;
-        if (!inside && p.left < q.right - 1 && q.left < p.right - 1 && p.top < q.bottom - 1 && q.top < p.bottom - 1)
-          hits.push([all[a][0], all[b][0]]);
-      }
-    return hits;
-    """
-    hits: list[tuple[str, str]] = browser.execute_script(script)
-    return hits
 
 
 @pytest.mark.parametrize("name", list(DEMOS))

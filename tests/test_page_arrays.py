@@ -9,20 +9,25 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import re
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from backprop_cli.demos import ARRAY_DEMOS
 from backprop_cli.ops import OPS
 from backprop_cli.views.arrays import array_text
-from browser import console_problems, driver, load, requests
-from conftest import ok, run
+from browser import Keys, boxes_overlap, console_problems, driver, load, requests
+from conftest import expressions, ok, run
 
 __all__ = ["driver"]  # the fixture
 
+DOCS = Path(__file__).resolve().parent.parent / "docs"
 TWO_LAYER = ARRAY_DEMOS["two-layer"]
 NOTES = "D = W @ X\nf = sum(D)"
 """The notes' vectorized example: dW = ones · Xᵀ, dX = Wᵀ · ones."""
@@ -305,3 +310,93 @@ def test_an_array_page_at_a_failing_point_is_eval_error(tmp_path: Path) -> None:
     math_error = run("html", "sum(log(x))", "-x", "[1, -1]", "--output", str(out))
     assert math_error.code == 1 and "log of a negative number" in math_error.stderr
     assert not out.exists()
+
+
+SHAPES: list[dict[str, tuple[int, ...]]] = [
+    {"x": (2, 3), "y": (3,), "z": ()},
+    {"x": (2, 1), "y": (1, 3), "z": (3,)},
+    {"x": (3,), "y": (), "z": (2, 3)},
+    {"x": (4,), "y": (4,), "z": (4,)},
+]
+"""Shapes that broadcast together: a row over a matrix, a column times a row, scalars."""
+
+
+@st.composite
+def array_points(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
+    shapes = draw(st.sampled_from(SHAPES))
+    entry = st.floats(min_value=-2, max_value=2, allow_nan=False)
+
+    def point() -> dict[str, Any]:
+        return {
+            n: np.array(draw(st.lists(entry, min_size=max(1, math.prod(s)), max_size=max(1, math.prod(s)))))
+            .reshape(s)
+            .tolist()
+            for n, s in shapes.items()
+        }
+
+    return point(), point()
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(expression=expressions, points=array_points())
+def test_random_elementwise_programs_recompute_as_eval(
+    driver: Any, tmp_path: Path, expression: str, points: tuple[dict[str, Any], dict[str, Any]]
+) -> None:
+    """Every scalar op of the random expressions, entry by entry with broadcasting, and its gradient
+    summed back to each input's shape, at a random point typed into the page."""
+    source = f"sum({expression})"
+    start, new = points
+    used = [n for n in start if re.search(rf"\b{n}\b", expression)]
+    if run("eval", source, *words({n: start[n] for n in used}), "--json").code != 0:
+        return  # the page is drawn from a point that computes
+    load(driver, make_page(tmp_path, source, {n: start[n] for n in used}))
+    for n in used:
+        type_into(driver, n, json.dumps(new[n]))
+    point = {n: new[n] for n in used}
+    result = run("eval", source, *words(point), "--json")
+    page = shown(driver)
+    if result.code != 0:
+        message = result.json()["error"]["message"]
+        assert page["line"].startswith("error: ")
+        assert page["line"][len("error: ") :].split(" where ")[0] == message.split(" where ")[0]
+        assert "NaN" not in page["page"] and "Infinity" not in page["page"]
+    else:
+        assert_matches_eval(page, source, point)
+        assert page_lines(driver) == steps_lines(source, point)
+    assert console_problems(driver) == []
+
+
+def test_an_index_moves_in_whole_steps(driver: Any, tmp_path: Path) -> None:
+    path = tmp_path / "two-layer.html"
+    ok("demo", "two-layer", "--html", str(path))
+    load(driver, path)
+    slider = driver.find_element("css selector", "#inputs input[type=range]")  # y: the only scalar input
+    assert (slider.get_attribute("min"), slider.get_attribute("step")) == ("0", "1")
+    slider.send_keys(Keys.ARROW_LEFT)
+    assert driver.find_element("id", "in-y").get_attribute("value") == "1"
+    assert_matches_eval(shown(driver), TWO_LAYER.source, {**TWO_LAYER.values, "y": 1})
+    slider.send_keys(Keys.ARROW_RIGHT, Keys.ARROW_RIGHT)  # y = 3: past the last class
+    error = run("eval", TWO_LAYER.source, *words({**TWO_LAYER.values, "y": 3}), "--json").json()["error"]
+    assert shown(driver)["line"] == f"error: {error['message']}"
+    assert console_problems(driver) == []
+
+
+def test_the_two_layer_labels_never_collide(driver: Any, tmp_path: Path) -> None:
+    path = tmp_path / "two-layer.html"
+    ok("demo", "two-layer", "--html", str(path))
+    load(driver, path)
+    assert boxes_overlap(driver) == []
+
+
+def test_docs_screenshot(driver: Any, tmp_path: Path) -> None:
+    """docs/html.md's picture of an array page, taken here: BACKPROP_SCREENSHOTS=update rewrites it."""
+    path = tmp_path / "two-layer.html"
+    ok("demo", "two-layer", "--html", str(path))
+    load(driver, path)
+    driver.find_element("id", "n5").click()  # h: its value, gradient and rules in the panel
+    driver.execute_script("document.getElementById('panel').scrollIntoView()")  # the panel and the circuit
+    name = "html-two-layer.png"
+    target = DOCS / name if os.environ.get("BACKPROP_SCREENSHOTS") == "update" else tmp_path / name
+    driver.save_screenshot(str(target))
+    assert target.stat().st_size > 10_000  # a picture, not a blank page
+    assert (DOCS / name).exists() and f"({name})" in (DOCS / "html.md").read_text(encoding="utf-8")

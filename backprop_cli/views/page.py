@@ -32,6 +32,8 @@ HEADING = 120
 """Characters of the program shown in the heading."""
 MAX_NODES = 5000
 """More nodes than this make a page no browser draws usefully."""
+LONGEST = 7
+"""Characters of a gate's symbol that fit its circle in the small font (sigmoid)."""
 
 
 def _node(graph: Graph, i: int) -> dict[str, Any]:
@@ -94,6 +96,7 @@ def _array_model(graph: Graph, values: dict[str, Any], digits: int, ev: ArrayEva
     def data(x: Any) -> Any:
         return x.tolist() if hasattr(x, "tolist") else x
 
+    indices = page_arrays.indices(graph)
     nodes = [
         {**_node(graph, i), "literal": graph.ops[i] == "const", **page_arrays.node_data(ev, i)}
         for i in range(len(graph))
@@ -103,7 +106,13 @@ def _array_model(graph: Graph, values: dict[str, Any], digits: int, ev: ArrayEva
         "arrays": True,
         "nodes": nodes,
         "inputs": [
-            {"name": name, "node": i, "value": data(values[name]), "shape": list(ev.shape(i))}
+            {
+                "name": name,
+                "node": i,
+                "value": data(values[name]),
+                "shape": list(ev.shape(i)),
+                "index": i in indices,
+            }
             for name, i in graph.inputs.items()
         ],
         "warnings": ev.warnings,
@@ -178,7 +187,9 @@ def svg(graph: Graph, lay: Layout) -> str:
         if graph.args[i]:
             op = symbol(graph.ops[i])
             size = " long" if len(op) > 3 else ""  # sigmoid, copy: a smaller font to stay inside the circle
-            parts.append(f'<circle r="{RADIUS:g}"/><text class="op{size}" y="5">{html.escape(op)}</text>')
+            # Longer still (logsumexp): squeezed to the circle's width.
+            fit = f' textLength="{1.6 * RADIUS:g}" lengthAdjust="spacingAndGlyphs"' if len(op) > LONGEST else ""
+            parts.append(f'<circle r="{RADIUS:g}"/><text class="op{size}" y="5"{fit}>{html.escape(op)}</text>')
             if i != out:
                 named = " named" if graph.names[i] else ""
                 parts.append(f'<text class="name{named}" y="{-RADIUS - 6:g}">{html.escape(graph.labels[i])}</text>')

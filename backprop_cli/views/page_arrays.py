@@ -12,6 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..arrays.evaluation import ArrayEvaluation
+from ..graph import Graph
+from ..ops import OPS
 from .array_steps import backward_lines, backward_steps, forward_lines
 from .arrays import contribution
 
@@ -48,3 +50,13 @@ def node_data(ev: ArrayEvaluation, i: int) -> dict[str, Any]:
         text, shapes = contribution(ev, i, k)
         rules.append({"head": f"d{g.labels[j]}", "formula": text, "shapes": shapes})
     return {"shape": list(ev.shape(i)), "rules": rules}
+
+
+def indices(graph: Graph) -> set[int]:
+    """The nodes every use of which takes no gradient by the table's rules (``y`` in ``s[y]``): an
+    index, whose slider moves in whole steps."""
+    return {
+        j
+        for j, uses in enumerate(graph.users())
+        if uses and all(OPS[graph.ops[u]].vjp[k : k + 1] == ("",) for u, k in uses)
+    }

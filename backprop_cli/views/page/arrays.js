@@ -445,7 +445,7 @@ function arrayInput(inp) {
   field.id = `in-${inp.name}`;
   field.dataset.input = inp.name;
   field.spellcheck = false;
-  field.rows = Math.min(inp.shape.length === 2 ? inp.shape[0] : 1, 6);
+  field.rows = inp.shape.length === 2 ? Math.min(inp.shape[0], 6) + 1 : 1;
   field.value = written(fromNested(inp.value));
   const problem = document.createElement("span");
   problem.className = "field-error error-text";

@@ -419,9 +419,11 @@ function select(i) {
 
 // ---- Inputs --------------------------------------------------------------------------------------
 
-function sliderRange(value) {
+// The slider's [min, max, step] around a value; an index (it takes no gradient) moves in whole steps from 0.
+function sliderRange(value, index = false) {
   const span = 2 * Math.max(1, Math.abs(value));
-  return [value - span, value + span];
+  if (index) return [0, Math.ceil(Math.max(value, 0) + span), 1];
+  return [value - span, value + span, (2 * span) / 1000];
 }
 
 function buildInputs() {
@@ -438,8 +440,8 @@ function buildInputs() {
     Object.assign(field, { type: "number", id: `in-${inp.name}`, step: "any", value: exact(inp.value) });
     field.dataset.input = inp.name;
     const slider = document.createElement("input");
-    const [lo, hi] = sliderRange(inp.value);
-    Object.assign(slider, { type: "range", min: lo, max: hi, step: (hi - lo) / 1000 });
+    const [lo, hi, step] = sliderRange(inp.value, inp.index);
+    Object.assign(slider, { type: "range", min: lo, max: hi, step });
     slider.value = inp.value;
     slider.setAttribute("aria-label", `${inp.name} (slider)`);
     field.addEventListener("input", () => {
@@ -448,8 +450,8 @@ function buildInputs() {
       field.setAttribute("aria-invalid", String(!ok));
       if (!ok) return;
       if (v < Number(slider.min) || v > Number(slider.max)) {
-        const [a, b] = sliderRange(v);
-        Object.assign(slider, { min: a, max: b, step: (b - a) / 1000 });
+        const [a, b, step] = sliderRange(v, inp.index);
+        Object.assign(slider, { min: a, max: b, step });
       }
       slider.value = v;
       state.inputs[inp.name] = ARRAYS ? scalar(v) : v;
