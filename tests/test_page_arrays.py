@@ -271,6 +271,11 @@ ARRAY_PROGRAMS: list[tuple[str, dict[str, Any]]] = [
     ),
     ("sum(where(A - 3, exp(A / 10), log(A)) + A ^ 1.5 + 2 ^ A + cos(A) - tan(A / 10))", {"A": [[1, 2, 3], [4, 5, 6]]}),
     ("sum([[1, 2], [3, 4]] @ v) * pi", {"v": [1, -1]}),
+    (
+        "sum(clip(A, lo, 1) + softplus(A) + leaky_relu(A, 0.1) + atan(A) + asin(A / 3) + acos(A / 3) + sinh(A)"
+        " + cosh(A) + log2(A + 3) + log10(A + 3))",
+        {"A": [[0.5, -2, 1.5], [0.25, 1, -0.75]], "lo": [-1, 0, 0.5]},
+    ),
 ]
 
 
