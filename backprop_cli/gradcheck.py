@@ -83,14 +83,16 @@ class Expectation:
 
 
 def kinks_within(graph: Graph, points: Sequence[list[float]]) -> list[int]:
-    """Nodes whose kink lies within the points (on it, or changing sides between them)."""
+    """Nodes whose kink the points straddle: its function changes sign between them (a point on the
+    kink is a side of its own). A kink the varied input does not move is left out: along that input
+    the function is as smooth there as anywhere."""
     found = []
     for i, (name, args) in enumerate(zip(graph.ops, graph.args)):
         kink = OPS[name].kink
         if kink is None:
             continue
         sides = {sign(kink(*[p[j] for j in args])) for p in points}
-        if len(sides) > 1 or 0.0 in sides:
+        if len(sides) > 1:
             found.append(i)
     return found
 
@@ -137,6 +139,8 @@ def _step_error(
     within twice that, the step, not the gradient, is to blame.
     """
     x = inputs[name]
+    if x + step == x or x - step == x:  # h is below x's precision: the "difference" is rounding alone
+        return f"the step is too small: {name} ± h rounds to {name} itself; " + _TRY_LARGER
     try:
         up = forward(graph, {**inputs, name: x + step / 2})[-1]
         down = forward(graph, {**inputs, name: x - step / 2})[-1]
@@ -156,10 +160,10 @@ def step_blame(x: float, step: float, estimate: float, disagreement: float) -> s
             f"the step is too large: halving h moves the difference by {estimate * 3 / 4:.1e}, as much as "
             "it disagrees; try a smaller step h (the default is 1e-5 × max(1, |x|))"
         )
-    return (
-        "the step is too small: rounding error moves the difference as much as it disagrees; "
-        "try a larger step h (the default is 1e-5 × max(1, |x|))"
-    )
+    return "the step is too small: rounding error moves the difference as much as it disagrees; " + _TRY_LARGER
+
+
+_TRY_LARGER = "try a larger step h (the default is 1e-5 × max(1, |x|))"
 
 
 def written_decimals(text: str) -> int | None:

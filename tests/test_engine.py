@@ -17,6 +17,7 @@ from conftest import ev
         ("log(x)", {"x": 0}, "log of zero: log(x) where x = 0", 1),
         ("sqrt(x)", {"x": -1}, "square root of a negative number: sqrt(x) where x = -1", 1),
         ("y / (x - x)", {"x": 1, "y": 2}, "division by zero: y / (x - x) where y = 2; x - x = 0", 1),
+        ("1 / (x - x)", {"x": 1}, "division by zero: 1 / (x - x) where x - x = 0", 1),  # the literal left out
         ("exp(x)", {"x": 1000}, "overflow (the result is too large for a float64): exp(x)", 1),
         ("x * x", {"x": 1e200}, "overflow (the result is too large for a float64): x * x", 1),
         ("x / y", {"x": 1e300, "y": 1e-300}, "overflow", 1),
@@ -35,18 +36,19 @@ def test_forward_errors(source: str, inputs: dict[str, float], message: str, col
 
 
 @pytest.mark.parametrize(
-    ("source", "inputs", "message"),
+    ("source", "inputs", "message", "column"),
     [
-        ("sqrt(x)", {"x": 0}, "the gradient of sqrt(x) is infinite or undefined where x = 0"),
-        ("x ^ y", {"x": -2, "y": 2}, "the gradient of x ^ y with respect to its second input is infinite"),
-        ("x ^ 0.5", {"x": 0}, "the gradient of x ^ 0.5 with respect to its first input"),
-        ("(x * 1e200) * 1e200", {"x": 1e-300}, "the gradient of the output with respect to x overflows"),
+        ("sqrt(x)", {"x": 0}, "the gradient of sqrt(x) is infinite or undefined where x = 0", 1),
+        ("x ^ y", {"x": -2, "y": 2}, "the gradient of x ^ y with respect to its second input is infinite", 1),
+        ("x ^ 0.5", {"x": 0}, "the gradient of x ^ 0.5 with respect to its first input", 1),
+        ("(x * 1e200) * 1e200", {"x": 1e-300}, "the gradient of the output with respect to x overflows", 2),
     ],
 )
-def test_gradient_errors(source: str, inputs: dict[str, float], message: str) -> None:
+def test_gradient_errors(source: str, inputs: dict[str, float], message: str, column: int) -> None:
     with pytest.raises(MathError) as info:
         ev(source, **inputs)
     assert message in info.value.message
+    assert info.value.position == (1, column)  # where the caret goes
 
 
 def test_negative_base_with_constant_integer_exponent_is_fine() -> None:
@@ -93,8 +95,18 @@ def test_graph_users_lists_every_use_of_a_node_with_its_position() -> None:
 
 def test_a_tangent_that_overflows_is_a_math_error_in_forward_mode() -> None:
     graph = parse("(x * 1e200) * 1e200")
-    with pytest.raises(MathError, match=r"^the tangent of \(x \* 1e200\) \* 1e200 with respect to x overflows$"):
+    with pytest.raises(
+        MathError, match=r"^the tangent of \(x \* 1e200\) \* 1e200 with respect to x overflows$"
+    ) as info:
         evaluate(graph, {"x": 1e-300}, mode="forward")
+    assert info.value.excerpt() == "  (x * 1e200) * 1e200\n  ^~~~~~~~~~~~~~~~~~~"
+
+
+def test_forward_mode_tangents_are_floats() -> None:
+    """A node no input's tangent reaches is 0.0, as every other number of the JSON is a float."""
+    result = evaluate(parse("q = x + y; f = q * z"), {"x": -2.0, "y": 5.0, "z": -4.0}, mode="forward")
+    for column in result.derivatives:
+        assert all(type(t) is float for t in column.values), column
 
 
 def test_an_error_on_a_long_line_shows_a_window_around_it() -> None:
