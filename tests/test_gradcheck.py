@@ -86,15 +86,24 @@ def test_the_largest_workable_step_is_accepted() -> None:
     assert check("x", 1.0, 7e307, x=0.0).verdict == "ok"
 
 
-@pytest.mark.parametrize("h", [1e-20, 1e-320])
-def test_a_step_lost_in_rounding_is_too_small_not_a_wrong_gradient(h: float) -> None:
-    """x ± h == x: the "difference" is 0 whatever the gradient; before, the right gradient 1 was called wrong."""
-    result = check("x", 1.0, h, x=1.0)
-    assert (result.numerical, result.verdict) == (0.0, "inconclusive")
+@pytest.mark.parametrize(
+    ("x", "h"),
+    [
+        (1.0, 1e-20),
+        (1.0, 1e-320),
+        (1.0, 2**-53),  # x + h rounds to x (a tie, to even), x − h does not
+        (-1.0, 2**-53),  # and the other way round
+    ],
+)
+def test_a_step_lost_in_rounding_is_too_small_not_a_wrong_gradient(x: float, h: float) -> None:
+    """x ± h == x: the "difference" is rounding alone; before, the right gradient 1 was called wrong."""
+    result = check("x", 1.0, h, x=x)
+    assert result.numerical in (0.0, 0.5)
+    assert result.verdict == "inconclusive"
     assert result.note == (
         "the step is too small: x ± h rounds to x itself; try a larger step h (the default is 1e-5 × max(1, |x|))"
     )
-    assert run("check", "x", "-x", "1", "--h", str(h)).code == 0
+    assert run("check", "x", "-x", repr(x), "--h", repr(h)).code == 0
 
 
 # The step's own error: with x³ at 1 and h = ½, D(h) = 3.25 and D(h/2) = 3.0625, so the estimate of
