@@ -125,6 +125,7 @@ cli.register("check")
 cli.register("batch")
 cli.register("html")
 cli.register("diff")
+cli.register("export")
 
 
 def main() -> None:

@@ -86,19 +86,12 @@ LATEX = ASCII.extend(
     dot_format=r"\dot{{{}}}",
 )
 
-# Functions Python's math module lacks, defined by the code that uses them (their source is copied).
+# Functions Python's math module lacks, defined by the code that uses them (their source is copied):
+# every function of functions.py, so that an op whose forward is one of them prints as a call to it.
 _PY_HELPERS = {
-    f.__name__: inspect.getsource(f)
-    for f in (
-        functions.sigmoid,
-        functions.relu,
-        functions.step,
-        functions.sign,
-        functions.where,
-        functions.softplus,
-        functions.leaky_relu,
-        functions.clip,
-    )
+    name: inspect.getsource(f)
+    for name, f in vars(functions).items()
+    if inspect.isfunction(f) and f.__module__ == functions.__name__
 }
 
 PYTHON = ASCII.extend(
