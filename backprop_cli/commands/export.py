@@ -7,7 +7,8 @@ from typing import Any
 import click
 
 from ..errors import UsageError
-from .options import BackpropCommand, debug_option, json_option, source_arguments, wrt_option
+from .declarations import DECLARED, source_arguments
+from .options import BackpropCommand
 
 TARGETS = ("python", "latex")
 DEFAULT_NAME = "value_and_grad"
@@ -16,11 +17,11 @@ DEFAULT_NAME = "value_and_grad"
 @click.command("export", cls=BackpropCommand)
 @source_arguments
 @click.option("--to", "target", type=click.Choice(TARGETS), default="python", show_default=True, help="What to write.")
-@wrt_option("Gradients only with respect to these inputs: --wrt x,y.")
+@DECLARED["wrt"].but(help="Gradients only with respect to these inputs: --wrt x,y.")
 @click.option("--name", metavar="NAME", help=f"The Python function's name [default: {DEFAULT_NAME}].")
-@click.option("--output", metavar="FILE", help="Write to FILE (replaced only when the export succeeds); '-': stdout.")
-@json_option
-@debug_option
+@DECLARED["output"].but(help="Write to FILE (replaced only when the export succeeds; '-': stdout).")
+@DECLARED["as_json"]
+@DECLARED["debug"]
 def command(
     words: tuple[str, ...],
     file: str | None,
