@@ -7,7 +7,9 @@ formula and its number cannot disagree. Each node adds a constant number of node
 are made once, so the gradient graph of an n-node graph has O(n) nodes; it is built by loops.
 
 :class:`Simplifier` rewrites each node as it is made, the way a person would: constants folded,
-``1*a``, ``a*0``, ``a+0``, ``a^1``, ``--a``, ``a - a``, ``a*a -> a^2``, constant factors collected.
+``1*a``, ``a*0``, ``a+0``, ``a^1``, ``--a``, ``a - a``, ``a*a -> a^2``, constant factors collected,
+products of quotients made one quotient (``a * (p / q) -> a * p / q``, ``p / q / r -> p / (q * r)``)
+and the factors a quotient's two sides share cancelled (``2 * x / (2 * y) -> x / y``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from collections.abc import Sequence
 from .formula import Builder, Formula, float_impl
 from .ops import RULE_INPUTS
 from .rule_trees import TREES
+
+FACTORS = 8
+"""The most factors of a product that cancelling looks at."""
 
 
 class Simplifier(Builder):
@@ -68,6 +73,8 @@ class Simplifier(Builder):
                 return a
             if self.ops[b] == "neg":
                 return self.node("sub", a, self.args[b][0])
+            if self.ops[a] == "neg":  # -a + b -> b - a
+                return self.node("sub", b, self.args[a][0])
             if a == b:
                 return self.node("mul", self._number(2.0), a)
         elif op == "sub":
@@ -94,6 +101,11 @@ class Simplifier(Builder):
                 return self.node("neg", self.node("mul", self.args[a][0], b))
             if self.ops[b] == "neg":
                 return self.node("neg", self.node("mul", a, self.args[b][0]))
+            # One fraction: a * (p / q) -> a * p / q, (p / q) * b -> p * b / q (then common factors cancel).
+            if self.ops[b] == "div":
+                return self.node("div", self.node("mul", a, self.args[b][0]), self.args[b][1])
+            if self.ops[a] == "div":
+                return self.node("div", self.node("mul", self.args[a][0], b), self.args[a][1])
             if vb is not None and va is None:  # a number first: 2*x, not x*2
                 return self.node("mul", b, a)
             inner = self._value(self.args[b][0]) if self.ops[b] == "mul" else None
@@ -125,6 +137,13 @@ class Simplifier(Builder):
                 return self.const(0.0)
             if a == b:
                 return self.const(1.0)
+            if self.ops[a] == "div":  # (p / q) / b -> p / (q * b), so that q / q / q is q^2's quotient
+                return self.node("div", self.args[a][0], self.node("mul", self.args[a][1], b))
+            if self.ops[b] == "div":  # a / (p / q) -> a * q / p
+                return self.node("div", self.node("mul", a, self.args[b][1]), self.args[b][0])
+            cancelled = self._cancel(a, b)
+            if cancelled is not None:
+                return cancelled
         elif op == "pow":
             if vb == 1:
                 return a
@@ -133,6 +152,37 @@ class Simplifier(Builder):
         elif op == "where" and va is not None:
             return b if va != 0 else args[2]
         return super().node(op, *args)
+
+    def _factors(self, i: int) -> list[int]:
+        """The factors of a product, in order (a node that is no product: itself); a product of
+        more than :data:`FACTORS` factors is taken whole, so that each rewrite stays constant work."""
+        found: list[int] = []
+        stack = [i]
+        while stack:
+            j = stack.pop()
+            if self.ops[j] == "mul" and len(found) + len(stack) < FACTORS:
+                stack += [self.args[j][1], self.args[j][0]]
+            else:
+                found.append(j)
+        return found if len(found) <= FACTORS else [i]
+
+    def _cancel(self, num: int, den: int) -> int | None:
+        """num / den with the factors they share cancelled (x*y / (x*z) -> y / z), or None."""
+        top, bottom = self._factors(num), self._factors(den)
+        common = [f for f in top if f in bottom]
+        if not common:
+            return None
+        for f in common:
+            top.remove(f)
+            bottom.remove(f)
+
+        def product(factors: list[int]) -> int:
+            result = factors[0] if factors else self.const(1.0)
+            for f in factors[1:]:
+                result = self.node("mul", result, f)
+            return result
+
+        return self.node("div", product(top), product(bottom))
 
     def _power_of(self, a: int, b: int) -> int | None:
         """x * x^n -> x^(n+1), x^n * x -> x^(n+1), x^m * x^n -> x^(m+n), for numbers m and n."""

@@ -6,6 +6,7 @@ import functools
 import json
 import math
 import re
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -243,3 +244,18 @@ def overfull_by_block(directory: Path, blocks: dict[str, str]) -> dict[str, list
             if lines is None or (lines[0] <= end and lines[1] >= start):
                 found[name].append(warning.group(0))
     return found
+
+
+def rounding_bound(result: Evaluation) -> dict[str, float]:
+    """4 · n · ε · Σ over paths of |product of local gradients| for each input: how far two orders of
+    summing the same path products (forward mode against reverse mode, a pass against a printed
+    derivative) can drift apart in float64. Far below 1e-12 of the gradient unless the paths cancel."""
+    graph = result.graph
+    total = [0.0] * len(graph)
+    total[-1] = 1.0
+    for i in range(len(graph) - 1, -1, -1):
+        for j, d in zip(graph.args[i], result.local[i]):
+            if d is not None:
+                total[j] += total[i] * abs(d)
+    scale = 4 * len(graph) * sys.float_info.epsilon
+    return {name: scale * total[graph.inputs[name]] for name in result.wrt}

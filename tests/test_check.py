@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import sys
 
 import pytest
 from hypothesis import event, given, settings
@@ -14,7 +13,7 @@ from backprop_cli.errors import MathError
 from backprop_cli.gradcheck import default_step, matches, relative_error
 from backprop_cli.graph import Graph
 from backprop_cli.parse import parse
-from conftest import expressions, ok, points, run
+from conftest import expressions, ok, points, rounding_bound, run
 
 SEED = ["q = x + y; f = q * z", "-x", "-2", "-y", "5", "-z", "-4"]
 
@@ -39,20 +38,6 @@ def test_reverse_forward_and_numerical_agree_on_the_worked_examples(name: str) -
         assert c["rel_error"] < 1e-7
 
 
-def _rounding_bound(result: Evaluation) -> dict[str, float]:
-    """n · ε · Σ over paths of |product of local gradients| for each input: how far two orders of
-    summing the same path products (forward mode against reverse mode) can drift apart in float64."""
-    graph = result.graph
-    total = [0.0] * len(graph)
-    total[-1] = 1.0
-    for i in range(len(graph) - 1, -1, -1):
-        for j, d in zip(graph.args[i], result.local[i]):
-            if d is not None:
-                total[j] += total[i] * abs(d)
-    scale = 4 * len(graph) * sys.float_info.epsilon
-    return {name: scale * total[graph.inputs[name]] for name in result.wrt}
-
-
 def _attempt(graph: Graph, inputs: dict[str, float], mode: str) -> Evaluation | MathError:
     try:
         return evaluate(graph, inputs, mode=mode)
@@ -73,7 +58,7 @@ def test_forward_mode_equals_reverse_mode(source: str, at: dict[str, float]) -> 
             assert len(errors) == 2 and errors[0] == errors[1], errors
         event("math error")
         return
-    bound = _rounding_bound(reverse)
+    bound = rounding_bound(reverse)
     gradients = forward.input_grads()
     for name, grad in reverse.input_grads().items():
         assert abs(gradients[name] - grad) <= bound[name], (source, name, gradients[name], grad, bound[name])

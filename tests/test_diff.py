@@ -5,12 +5,40 @@ from __future__ import annotations
 import math
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, event, example, given, settings
+from hypothesis import strategies as st
 
 from backprop_cli.engine import evaluate
 from backprop_cli.errors import MathError
 from backprop_cli.parse import parse
-from conftest import NEURON_GRADS, ev, expressions, ok, points, run
+from conftest import NEURON_GRADS, SMOOTH_UNARY, ev, expressions, leaves, ok, points, rounding_bound, run
+
+# Every function of the language, each where it is defined: the round trip covers the new ops too.
+WRAPPED = [
+    *(f"{name}({{}})" for name in SMOOTH_UNARY if name != "-"),
+    "-({})",
+    "atan({})",
+    "sinh({})",
+    "cosh({})",
+    "softplus({})",
+    "asin(tanh({}))",
+    "acos(sigmoid({}))",
+    "log2(1 + ({})^2)",
+    "log10(1 + ({})^2)",
+    "leaky_relu({}, 0.1)",
+    "clip({}, -1, 1)",
+]
+
+
+def _combine(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    unary = st.tuples(st.sampled_from(WRAPPED), children).map(lambda t: t[0].format(t[1]))
+    binary = st.tuples(children, st.sampled_from(["+", "-", "*", "/", "^"]), children).map(
+        lambda t: f"({t[0]})^2" if t[1] == "^" else f"({t[0]}) {t[1]} ({t[2]})"
+    )
+    return st.one_of(unary, binary)
+
+
+every_function = st.recursive(leaves, _combine, max_leaves=10).filter(lambda s: any(n in s for n in "xyz"))
 
 
 def test_derivative_of_a_product() -> None:
@@ -26,6 +54,14 @@ def test_derivative_of_a_product() -> None:
         ("-(-x)", "df/dx = 1"),
         ("x^1", "df/dx = 1"),
         ("3 * x^4", "df/dx = 12 * x^3"),
+        # one quotient, common factors cancelled
+        ("log(x * y)", "df/dx = 1 / x"),
+        ("log10(x * y)", "df/dx = 1 / (x * log(10))"),
+        ("sqrt(x^2 + y^2)", "df/dx = x / sqrt(x^2 + y^2)"),
+        ("1 / (x^2 + y^2)", "df/dx = -(2 * x / (x^2 + y^2)^2)"),
+        ("sinh(x) / cosh(x)", "df/dx = 1 - sinh(x)^2 / cosh(x)^2"),
+        ("(x^2 + 1) / (x - 1)", "df/dx = 2 * x / (x - 1) - (x^2 + 1) / (x - 1)^2"),
+        ("2 * (x*y + max(x, w))", "df/dx = 1 + sign(x - w) + 2 * y"),
     ],
 )
 def test_simplification(source: str, expected: str) -> None:
@@ -76,15 +112,24 @@ def test_latex_and_errors() -> None:
     assert run("diff", "log(x)", "-x", "0").code == 1
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(source=expressions, at=points)
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(source=st.one_of(expressions, every_function), at=points)
+@example(source="log(1 + (log(1 + ((z * 1.75) / z)^2))^2)", at={"x": 0.0, "y": 0.0, "z": 1.5})
 def test_every_printed_derivative_evaluates_to_the_numeric_gradient(source: str, at: dict[str, float]) -> None:
+    """To 1e-12 relative, as issue 10 asks, except where the gradient is a cancellation: then the
+    reverse pass's own sum is only accurate to 4·n·ε·Σ|path products| (conftest.rounding_bound), and a
+    printed derivative that cancels symbolically is the more accurate of the two. Measured: for
+    log(1 + (log(1 + ((z * 1.75) / z)^2))^2) at z = 1.5 the true derivative is 0, `diff` prints 0 (z
+    cancels) and the reverse pass gives -2.2e-16, where the bound is 2.6e-14. The bound exceeds 1e-12
+    of the gradient only when the paths cancel by a factor of 1e-12 / (4·n·ε), about 40 for n = 30."""
     try:
-        numeric = evaluate(parse(source), at).input_grads()
+        reverse = evaluate(parse(source), at)
     except MathError:
         assume(False)
         return
+    numeric = reverse.input_grads()
     assume(all(math.isfinite(g) and abs(g) < 1e6 for g in numeric.values()))
+    bound = rounding_bound(reverse)
     data = ok("diff", source, "--json").json()
     for name, text in data["derivatives"].items():
         graph = parse(text)
@@ -92,4 +137,6 @@ def test_every_printed_derivative_evaluates_to_the_numeric_gradient(source: str,
             value = evaluate(graph, {n: at[n] for n in graph.inputs}).value
         except MathError:
             continue  # defined numerically but not as written (a removable 0/0): not a round trip
-        assert value == pytest.approx(numeric[name], rel=1e-9, abs=1e-12), (source, name, text)
+        tolerance = max(1e-12 * abs(numeric[name]), bound[name])
+        event("1e-12 relative" if tolerance == 1e-12 * abs(numeric[name]) else "a cancellation: the rounding bound")
+        assert abs(value - numeric[name]) <= tolerance, (source, name, text, value, numeric[name], bound[name])
