@@ -62,6 +62,8 @@ class Op:
     """What the function is, in a few words (for help and docs)."""
     aliases: tuple[str, ...] = ()
     """Other names it can be called by."""
+    params: tuple[str, ...] = ()
+    """Its inputs' names as help and docs write them; () for the usual ``x``, ``a, b``, ``c, x, y``."""
     callable: bool = False
     """An operator that can also be called as a function by its name (``pow(x, 2)``)."""
     failures: tuple[tuple[str, str], ...] = ()
@@ -325,7 +327,8 @@ OPS: dict[str, Op] = {
             2,
             leaky_relu,
             ("where(step(a), 1, b)", "where(step(a), 0, a)"),
-            doc="leaky_relu(x, slope): x where x > 0, else slope * x; its gradient at 0 is the slope",
+            doc="x where x > 0, else slope * x; its gradient at 0 is the slope's side",
+            params=("x", "slope"),
             gate="leaky relu gate: passes the gradient where its input is positive, scaled by the slope elsewhere",
             kink=lambda a, b: a,
             numpy="leaky_relu",
@@ -359,7 +362,8 @@ OPS: dict[str, Op] = {
             3,
             clip,
             ("step(a - b) * step(c - a)", "1 - step(a - b)", "step(a - b) * (1 - step(c - a))"),
-            doc="clip(x, lo, hi) = min(max(x, lo), hi); at a bound the gradient goes to the bound, as relu'(0) = 0",
+            doc="min(max(x, lo), hi); at a bound the gradient goes to the bound, as relu'(0) = 0",
+            params=("x", "lo", "hi"),
             gate="clip gate: passes the gradient to x between the bounds, to the bound it is clipped to outside",
             failures=(("1", "clip's lower bound is above its upper bound"),),
             kink=lambda a, b, c: (a - b) * (a - c),

@@ -125,3 +125,11 @@ def test_the_language_reference_lists_every_function() -> None:
     text = (Path(__file__).parent.parent / "docs" / "language.md").read_text(encoding="utf-8")
     missing = [name for name in FUNCTIONS if name.isidentifier() and f"`{name}" not in text]
     assert not missing, f"docs/language.md does not name {missing}"
+
+
+def test_help_names_each_functions_inputs() -> None:
+    from backprop_cli.commands.language import language_help
+
+    text = language_help()
+    for signature in ("clip(x, lo, hi)", "leaky_relu(x, slope)", "where(c, x, y)", "max(a, b)", "atan(x)"):
+        assert f"    {signature} " in text, signature

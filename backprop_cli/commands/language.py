@@ -22,7 +22,10 @@ def language_help() -> str:
         if name != op.name:
             aliases.setdefault(op.name, []).append(name)
     documented = [op for op in ops.values() if op.doc and op.is_function]
-    signatures = {op.name: f"{op.name}({ARGUMENTS.get(op.arity, '...')})" for op in documented}
+    signatures = {
+        op.name: f"{op.name}({', '.join(op.params) if op.params else ARGUMENTS.get(op.arity, '...')})"
+        for op in documented
+    }
     width = max(map(len, signatures.values()))
     lines = [
         "\b",
