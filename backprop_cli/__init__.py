@@ -9,6 +9,7 @@ from __future__ import annotations
 # Built-in modules only, already loaded at start-up: `signal` itself takes ~1 ms to import (enums),
 # long enough for a Ctrl-C to land in it.
 import _signal  # type: ignore[import-not-found]
+import gc
 import os
 import sys
 
@@ -28,6 +29,9 @@ def interrupted(signum: int = _signal.SIGINT, frame: object = None) -> None:
 # of backprop's to run: Ctrl-C is handled from here on. Imported as a library, signals are left alone.
 if sys.argv[:1] == ["-m"] or os.path.basename(sys.argv[0] if sys.argv else "") in ("backprop", "backprop.exe"):
     _signal.signal(_signal.SIGINT, interrupted)
+    # The imports that follow (click, Rich) create thousands of objects and no garbage: the cyclic
+    # collector would only walk them. cli.main keeps it off for the run and turns it back on after.
+    gc.disable()
 
 
 # After the handler: typing is not a built-in module (click imports it anyway).

@@ -152,10 +152,14 @@ def run(tables: Tables, tokens: Iterable[Token], end_pos: int, transformer: obje
     states = [tables.start]
     values: list[Any] = []
     end = Token(END, "", end_pos, end_pos)
+    # A chain of unit reductions (x is an atom, a postfix, a power, a unary, a product...) depends
+    # only on the two states on top and the token: followed once, then looked up.
+    chains: dict[tuple[int, int, str], int] = {}
     for token in chain(tokens, (end,)):
         kind = token.type
         while True:
-            action = actions[states[-1]].get(kind)
+            top = states[-1]
+            action = actions[top].get(kind)
             if action is None:
                 raise Rejected(token)
             if action >= 0:
@@ -164,7 +168,16 @@ def run(tables: Tables, tokens: Iterable[Token], end_pos: int, transformer: obje
                 break
             rule = rules[~action]
             if unit[~action]:
-                states[-1] = actions[states[-2]][rule.origin]
+                key = (states[-2], top, kind)
+                state = chains.get(key)
+                if state is None:
+                    state = actions[states[-2]][rule.origin]
+                    while (
+                        (next_action := actions[state].get(kind)) is not None and next_action < 0 and unit[~next_action]
+                    ):
+                        state = actions[states[-2]][rules[~next_action].origin]
+                    chains[key] = state
+                states[-1] = state
                 continue
             size = rule.size
             if size:

@@ -60,9 +60,11 @@ def _svg_path(ctx: click.Context, param: click.Parameter, path: str | None) -> s
 
 
 def _fields(ctx: click.Context, param: click.Parameter, text: str | None) -> tuple[str, ...] | None:
+    if text is None:  # click calls back for every option, given or not: the table imports no JSON writer
+        return None
     from ..views.json_stream import parse_fields
 
-    return None if text is None else parse_fields(text)
+    return parse_fields(text)
 
 
 DECLARED: dict[str, Declaration] = {
