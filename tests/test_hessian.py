@@ -432,3 +432,77 @@ def test_a_ten_thousand_deep_chain_and_a_ten_thousand_term_sum() -> None:
     assert ev["x"]["x"] != 0
     total = ok("eval", "+".join(["x*y"] * depth), "-x", "2", "-y", "3", "--fields", "hessian").json()["hessian"]
     assert total == {"x": {"x": 0.0, "y": 10_000.0}, "y": {"x": 10_000.0, "y": 0.0}}
+
+
+# The kinks: every op with a kink is linear on each side of it in the inputs that decide the side, so
+# its own second derivative along them is 0, off the kink and on it (step' = sign' = 0). Elsewhere the
+# chain rule applies the first-order conventions (relu'(0) = 0, abs'(0) = 0), as PyTorch does.
+
+KINKED = [op for op in SCALAR_OPS if op.kink is not None]
+GRID = [-0.6, -0.2, 0.0, 0.3, 0.7, 1.1]
+
+
+def kink_points(op: Op, source: str, names: list[str]) -> dict[str, dict[str, float]]:
+    """A point on each side of the op's kink (at least 0.05 away) and one on it, where f is defined."""
+    import itertools
+
+    assert op.kink is not None
+    graph = parse(source)
+    found: dict[str, dict[str, float]] = {}
+    for values in itertools.product(GRID, repeat=op.arity):
+        k = op.kink(*values)
+        side = "on" if k == 0 else "above" if k >= 0.05 else "below" if k <= -0.05 else None
+        at = {**dict(zip(names, values)), "w": 1.5}
+        if side is None or side in found:
+            continue
+        try:
+            evaluate(graph, at)
+            for n in names:  # and a centred difference's step away
+                evaluate(graph, {**at, n: at[n] + 1e-7})
+                evaluate(graph, {**at, n: at[n] - 1e-7})
+        except MathError:
+            continue
+        found[side] = at
+    assert set(found) == {"above", "below", "on"}, found
+    return found
+
+
+def kink_inputs(op: Op) -> list[int]:
+    """The inputs that move the kink function (those that decide the side)."""
+    assert op.kink is not None
+    base = [0.3, 0.7, 1.1][: op.arity]
+    return [m for m in range(op.arity) if op.kink(*(v + 0.01 * (k == m) for k, v in enumerate(base))) != op.kink(*base)]
+
+
+@pytest.mark.parametrize("op", KINKED, ids=lambda op: op.name)
+def test_kinks_follow_the_conventions(op: Op) -> None:
+    from backprop_cli.formula import evaluate as run_formula
+    from backprop_cli.formula import float_impl
+
+    source, names = program(op)
+    graph = parse(source)
+    assert kink_inputs(op)
+    for side, at in kink_points(op, source, names).items():
+        actual = cli_hessian(source, *(f"{n}={v!r}" for n, v in at.items()))  # on the kink too: no error
+        if side != "on":
+            close(actual, differences(source, at, 1e-7), rel=1e-5, tiny=1e-6)
+        out = evaluate(graph, at).values[graph.labels.index("t")]
+        env = {**dict(zip(RULE_INPUTS, (at[n] for n in names))), "out": out}
+        for m in kink_inputs(op):
+            assert run_formula(second_rules(op.name)[m][m], env, float_impl()) == 0.0, (side, m)
+
+
+@pytest.mark.parametrize(
+    ("source", "x", "expected"),
+    [
+        ("relu(x)^2", 1.0, 2.0),
+        ("relu(x)^2", -1.0, 0.0),
+        ("relu(x)^2", 0.0, 0.0),  # relu'(0) = 0
+        ("abs(x)^2", -1.0, 2.0),
+        ("abs(x)^2", 0.0, 0.0),  # abs'(0) = 0 (PyTorch gives 0 too)
+        ("max(x, 0.5)^2", 0.5, 0.5),  # half the gradient each at a tie: 2 · (1/2)²
+        ("x * step(x)", 1.0, 0.0),  # step' = 0: x·step(x) has derivative step(x), then 0
+    ],
+)
+def test_second_derivatives_at_and_off_kinks(source: str, x: float, expected: float) -> None:
+    assert cli_hessian(source, "-x", repr(x)) == {"x": {"x": expected}}
