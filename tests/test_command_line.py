@@ -33,6 +33,9 @@ SEED = ("(x+y)*z", "-x", "-2", "-y", "5", "-z", "-4")
             ["--steps", "--max-rows", "5"],
             "--max-rows and --steps do not go together: --steps has no use for --max-rows",
         ),
+        (["--steps", "--hessian"], "--hessian and --steps do not go together: --steps has no use for --hessian"),
+        (["--circuit", "--hessian"], "--hessian and --circuit do not go together: --circuit has no use for --hessian"),
+        (["--latex", "--hessian"], "--hessian and --latex do not go together: LaTeX has no use for --hessian"),
     ],
 )
 @pytest.mark.parametrize("command", ["eval", "demo"])
