@@ -139,8 +139,9 @@ def _step_error(
     within twice that, the step, not the gradient, is to blame.
     """
     x = inputs[name]
-    if x + step == x or x - step == x:  # h is below x's precision: the "difference" is rounding alone
-        return f"the step is too small: {name} ± h rounds to {name} itself; " + _TRY_LARGER
+    lost = step_lost(name, x, step)
+    if lost:
+        return lost
     try:
         up = forward(graph, {**inputs, name: x + step / 2})[-1]
         down = forward(graph, {**inputs, name: x - step / 2})[-1]
@@ -148,6 +149,13 @@ def _step_error(
         return ""
     estimate = abs(numerical - (up - down) / step) * 4 / 3
     return step_blame(x, step, estimate, abs(analytic - numerical))
+
+
+def step_lost(name: str, x: float, step: float) -> str:
+    """The note when h is below x's precision (the "difference" is rounding alone): "" otherwise."""
+    if x + step == x or x - step == x:
+        return f"the step is too small: {name} ± h rounds to {name} itself; " + _TRY_LARGER
+    return ""
 
 
 def step_blame(x: float, step: float, estimate: float, disagreement: float) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from .engine import Evaluation, evaluate
 from .errors import MathError
-from .gradcheck import grade, kinks_within, relative_error, step_blame, step_for
+from .gradcheck import grade, kinks_within, relative_error, step_blame, step_for, step_lost
 from .graph import Graph
 
 
@@ -66,6 +66,8 @@ def check_hessian(
                 where = ", ".join(graph.expr(i) for i in kinks)
                 note = f"{row} is within h of the kink of {where}: the centred difference is not reliable there"
                 verdict = "kink" if verdict != "ok" else verdict
+            elif verdict != "ok" and step_lost(row, x, step):
+                verdict, note = "inconclusive", step_lost(row, x, step)
             elif verdict != "ok":
                 halved = halved if halved is not None else _halved(graph, inputs, row, step, ev.wrt)
                 if column in halved:

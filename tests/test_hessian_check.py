@@ -111,6 +111,15 @@ def test_a_too_large_step_is_inconclusive() -> None:
     assert found["x", "x"]["note"].startswith("the step is too large")
 
 
+def test_a_step_lost_in_rounding_is_inconclusive() -> None:
+    # x ± 1e-20 == x at x = 1: both gradients are the same, so the difference is 0, not 2.
+    out = run("check", "x^2 * y", "-x", "1", "-y", "1", "--h", "1e-20", "--hessian", "--json")
+    assert out.code == 0, out
+    found = entries(out.json())
+    assert found["x", "x"]["verdict"] == "inconclusive"
+    assert found["x", "x"]["note"].startswith("the step is too small: x ± h rounds to x itself")
+
+
 def test_a_gradient_undefined_at_x_plus_or_minus_h() -> None:
     out = run("check", "x^1.5 * y", "-x", "1e-7", "-y", "2", "--hessian", "--json")
     assert out.code == 0, out
