@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from backprop_cli.ops import OPS, RULE_INPUTS, Op
 from backprop_cli.printer import spell
@@ -186,7 +187,12 @@ def test_math_errors_raise_where_eval_reports_them(source: str, at: dict[str, fl
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(source=expressions, at=points)
-def test_random_programs_compute_evals_numbers_or_fail_where_it_fails(source: str, at: dict[str, float]) -> None:
+def test_random_expressions_compute_evals_numbers_or_fail_where_it_fails(source: str, at: dict[str, float]) -> None:
+    same_numbers_or_same_failure(source, at)
+
+
+def same_numbers_or_same_failure(source: str, at: dict[str, float]) -> None:
+    """The exported function at ``at`` returns eval's numbers exactly, or raises where eval exits 1."""
     function = load(ok("export", source).stdout)
     result = run("eval", source, *values(at), "--json")
     args = {name: at[name] for name in function.__code__.co_varnames[: function.__code__.co_argcount]}
@@ -199,6 +205,27 @@ def test_random_programs_compute_evals_numbers_or_fail_where_it_fails(source: st
     value, gradients = function(**args)
     assert value == expected["value"], source
     assert gradients == expected["gradients"], source
+
+
+@st.composite
+def programs(draw: st.DrawFn) -> str:
+    """Random programs over every op of the table: statements on the inputs, earlier statements and
+    literals, so that values fork and kinks, domains and crossed bounds are met."""
+    names = ["x", "y", "z"]
+    lines = []
+    for k in range(draw(st.integers(1, 6))):
+        op = draw(st.sampled_from(SCALAR_OPS))
+        operands = [draw(st.sampled_from([*names, "0.5", "2", "3"])) for _ in range(op.arity)]
+        lines.append(f"s{k} = {spell(op.name, operands, ASCII)}")
+        names.append(f"s{k}")
+    lines.append(f"f = {names[-1]} * {draw(st.sampled_from(names))} + {draw(st.sampled_from(names))}")
+    return "\n".join(lines)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(source=programs(), at=points)
+def test_random_programs_over_the_whole_table(source: str, at: dict[str, float]) -> None:
+    same_numbers_or_same_failure(source, at)
 
 
 def test_big_programs_export_in_linear_size_without_recursion() -> None:
