@@ -245,9 +245,10 @@ def test_big_programs_export_in_linear_size_without_recursion() -> None:
     assert ok("export", chain, "--to", "latex").stdout.count("\n") < 3 * terms
 
 
-def test_the_exported_code_is_clean_for_ruff_and_stands_alone(tmp_path: Path) -> None:
+def test_the_exported_code_is_clean_for_ruff_and_mypy_and_stands_alone(tmp_path: Path) -> None:
     path = tmp_path / "neuron.py"
-    result = run("export", NEURON, "--name", "neuron", "--output", str(path))
+    source = f"{NEURON} + 0 * (clip(x0, -1, w0) + leaky_relu(x1, 0.1) + softplus(w1) + relu(w2) + abs(x0))"
+    result = run("export", source, "--name", "neuron", "--output", str(path))
     assert result.code == 0 and result.stderr == f"wrote {path}\n"
     lint = subprocess.run(
         [sys.executable, "-m", "ruff", "check", "--isolated", "--select=E,F,W,B,UP", "--line-length=120", str(path)],
@@ -256,6 +257,22 @@ def test_the_exported_code_is_clean_for_ruff_and_stands_alone(tmp_path: Path) ->
         check=False,
     )
     assert lint.returncode == 0, lint.stdout
+    typed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--no-incremental",
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert typed.returncode == 0, typed.stdout
     script = f"from neuron import neuron; print(neuron(**{NEURON_AT!r})[1]['w0'])"
     out = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, check=True)
     assert float(out.stdout) == pytest.approx(NEURON_GRADS["w0"], rel=1e-9)

@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from ..errors import UsageError
-from .declarations import DECLARED, source_arguments
+from .declarations import DECLARED
 from .options import BackpropCommand
 
 TARGETS = ("python", "latex")
@@ -15,7 +15,8 @@ DEFAULT_NAME = "value_and_grad"
 
 
 @click.command("export", cls=BackpropCommand)
-@source_arguments
+@click.argument("words", nargs=-1, type=click.UNPROCESSED, metavar="EXPR")
+@DECLARED["file"]
 @click.option("--to", "target", type=click.Choice(TARGETS), default="python", show_default=True, help="What to write.")
 @DECLARED["wrt"].but(help="Gradients only with respect to these inputs: --wrt x,y.")
 @click.option("--name", metavar="NAME", help=f"The Python function's name [default: {DEFAULT_NAME}].")

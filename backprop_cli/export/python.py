@@ -14,6 +14,7 @@ import builtins
 import json
 import keyword
 import re
+import textwrap
 import unicodedata
 
 from ..formatting import printable, shorten
@@ -23,11 +24,13 @@ from .names import Namer, code_names
 from .passes import Passes, adjoint, value
 
 CHECK = "_check_finite"
+WIDTH = 88
+"""Lines the code writes itself (calls, the signature, the docstring) fit this width, as ruff's default."""
 HEADER_LINES = 12
 """At most this many lines of the program are quoted at the top (each shortened)."""
 
 _CHECK_SOURCE = f'''def {CHECK}(*numbers: float) -> None:
-    """Stop where backprop eval reports a math error: a value or gradient that is not finite."""
+    """Stop where backprop eval reports a math error: a number that is not finite."""
     if not all(map(math.isfinite, numbers)):
         raise ArithmeticError("overflow: a value or gradient is infinite or undefined")
 '''
@@ -70,23 +73,39 @@ def program_comment(source: str, prefix: str) -> list[str]:
     """The program quoted in comments, each line escaped (no control character can end a comment)
     and shortened, at most :data:`HEADER_LINES` lines."""
     lines = source.strip().splitlines() or [""]
-    quoted = [f"{prefix}   {printable(shorten(line.strip(), 120))}" for line in lines[:HEADER_LINES]]
+    quoted = [
+        f"{prefix}   {printable(shorten(line.strip(), WIDTH - len(prefix) - 3))}" for line in lines[:HEADER_LINES]
+    ]
     if len(lines) > HEADER_LINES:
         quoted.append(f"{prefix}   … ({len(lines) - HEADER_LINES} more lines)")
     return quoted
+
+
+def wrapped(opening: str, items: list[str], closing: str, indent: str = "    ") -> list[str]:
+    """``opening`` items ``closing`` on one line, or the items on lines of their own width inside the
+    brackets when that is longer than :data:`WIDTH` (a long program checks many names)."""
+    line = f"{indent}{opening}{', '.join(items)}{closing}"
+    if len(line) <= WIDTH:
+        return [line]
+    lines, row = [f"{indent}{opening}"], ""
+    for item in items:
+        if row and len(indent) + 4 + len(row) + len(item) + 2 > WIDTH:
+            lines.append(f"{indent}    {row}")
+            row = ""
+        row = f"{row} {item}," if row else f"{item},"
+    return [*lines, f"{indent}    {row}", f"{indent}{closing}"]
 
 
 def python(passes: Passes, function: str = "value_and_grad") -> str:
     """The module text: ``import math``, the helpers it needs, the function, the check."""
     graph = passes.graph
     names = code_names(passes, Namer(_reserved(function), _legal, _key))
-    params = [names[value(i)] for i in graph.inputs.values()]
     body = ["    # forward pass"] if passes.forward else []
     for i, f in passes.forward:
         body.append(f"    {names[value(i)]} = {to_text(f, PYTHON, names)}")
     forward_names = [names[value(i)] for i, op in enumerate(graph.ops) if op != "const"]
     if forward_names:
-        body.append(f"    {CHECK}({', '.join(forward_names)})")
+        body += wrapped(f"{CHECK}(", forward_names, ")")
     if passes.backward:
         body.append("    # backward pass")
     formulas = dict(passes.forward)
@@ -100,27 +119,25 @@ def python(passes: Passes, function: str = "value_and_grad") -> str:
         body.append(f"    {target} {'+=' if step.add else '='} {to_text(step.formula, PYTHON, names)}")
         checked[target] = None
     if checked:
-        body.append(f"    {CHECK}({', '.join(checked)})")
-    result = to_text(passes.result, PYTHON, names)
+        body += wrapped(f"{CHECK}(", list(checked), ")")
     # An identifier needs no escape: as JSON, it is a Python string literal (double quotes, as ruff writes).
-    grads = ", ".join(
-        f"{json.dumps(name, ensure_ascii=False)}: {names[adjoint(graph.inputs[name])]}" for name in passes.wrt
-    )
-    body.append(f"    return {result}, {{{grads}}}")
+    grads = [f"{json.dumps(name, ensure_ascii=False)}: {names[adjoint(graph.inputs[name])]}" for name in passes.wrt]
+    body += wrapped(f"return {to_text(passes.result, PYTHON, names)}, {{", grads, "}")
     out = graph.labels[-1]
-    what = (
-        f"The value of {out} and its gradients with respect to {', '.join(passes.wrt)}"
-        if passes.wrt
-        else (f"The value of {out} (it has no input)")
+    what = f"The value of {out}" + (
+        f" and its gradients with respect to {', '.join(passes.wrt)}" if passes.wrt else " (it has no input)"
     )
-    signature = ", ".join(f"{p}: float" for p in params)
+    params = [f"{names[value(i)]}: float" for i in graph.inputs.values()]
     code = "\n".join(
         [
-            f"def {function}({signature}) -> tuple[float, dict[str, float]]:",
-            f'    """{what}, computed as backprop computes it.',
+            *wrapped(f"def {function}(", params, ") -> tuple[float, dict[str, float]]:", ""),
+            textwrap.fill(
+                f"{what}, computed as backprop computes it.", WIDTH, initial_indent='    """', subsequent_indent="    "
+            ),
             "",
-            "    Raises ValueError, ZeroDivisionError or OverflowError (from math) or ArithmeticError (a value",
-            "    or gradient that overflows) where backprop eval reports a math error.",
+            "    Raises ValueError, ZeroDivisionError or OverflowError (from math), or",
+            "    ArithmeticError (a value or gradient that overflows), where backprop eval",
+            "    reports a math error.",
             '    """',
             *body,
         ]
