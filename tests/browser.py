@@ -19,7 +19,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.keys import Keys
 
-__all__ = ["Keys", "boxes_overlap", "console_problems", "driver", "load", "requests"]
+__all__ = ["Keys", "boxes_overlap", "console_problems", "current", "driver", "keys", "load", "requests"]
 
 CHROMIUM = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 DRIVER = "/usr/bin/chromedriver"
@@ -116,3 +116,23 @@ def boxes_overlap(browser: Any) -> list[tuple[str, str]]:
     """
     hits: list[tuple[str, str]] = browser.execute_script(script)
     return hits
+
+
+def keys(browser: Any, *names: str) -> None:
+    """Press keys on the page: Selenium's names in capitals (HOME, ARROW_RIGHT), characters as they are."""
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    chain = ActionChains(browser)
+    for name in names:
+        chain.send_keys(getattr(Keys, name) if name.isupper() else name)
+    chain.perform()
+
+
+def current(browser: Any) -> tuple[list[int], str, str]:
+    """The highlighted nodes, the panel's phase and its line."""
+    nodes = browser.find_elements("css selector", "#circuit .node.current")
+    return (
+        [int(n.get_attribute("data-node")) for n in nodes],
+        browser.find_element("id", "phase").text,
+        browser.find_element("id", "line").text,
+    )

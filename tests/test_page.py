@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from backprop_cli.demos import DEMOS
 from backprop_cli.formatting import number
-from browser import Keys, boxes_overlap, console_problems, driver, load, requests
+from browser import Keys, boxes_overlap, console_problems, current, driver, keys, load, requests
 from conftest import expressions, ok, points, run
 
 __all__ = ["driver"]  # the fixture
@@ -120,24 +120,6 @@ def test_worked_examples_show_the_numbers_of_eval_json(driver: Any, tmp_path: Pa
     assert_numbers(shown(driver), data)
     assert requests(driver) == [path.as_uri()]
     assert console_problems(driver) == []
-
-
-def keys(browser: Any, *names: str) -> None:
-    from selenium.webdriver.common.action_chains import ActionChains
-
-    chain = ActionChains(browser)
-    for name in names:
-        chain.send_keys(getattr(Keys, name) if name.isupper() else name)
-    chain.perform()
-
-
-def current(browser: Any) -> tuple[list[int], str, str]:
-    nodes = browser.find_elements("css selector", "#circuit .node.current")
-    return (
-        [int(n.get_attribute("data-node")) for n in nodes],
-        browser.find_element("id", "phase").text,
-        browser.find_element("id", "line").text,
-    )
 
 
 @pytest.mark.parametrize("name", ["circuit", "staged", "patterns"])

@@ -48,7 +48,7 @@ def write_page(source: str, values: dict[str, Value], output: str, digits: int =
     from ..engine import bind_inputs, evaluate
     from ..errors import FileError, InputError, MathError
     from ..output import warn
-    from ..views.page import MAX_NODES, render
+    from ..views.page import MAX_ENTRIES, MAX_NODES, render
     from ..views.page_ops import ops_js
     from .loading import evaluate_graph, load_graph
 
@@ -69,6 +69,12 @@ def write_page(source: str, values: dict[str, Value], output: str, digits: int =
         # Vectors and matrices: the page is drawn with the shapes of this point, which must compute
         # (a shape or math error here is eval's error).
         ev = evaluate_graph(graph, start)
+        entries = sum(int(getattr(v, "size", 1)) for v in ev.values)
+        if entries > MAX_ENTRIES:
+            raise InputError(
+                f"the page computes every node in the browser, at most {MAX_ENTRIES:,} entries in all, and this "
+                f"program has {entries:,} (use eval --json or graph for larger arrays)"
+            )
         page = render(graph, start, digits, ops_js(graph, arrays=True), ev)  # type: ignore[arg-type]
     else:
         try:

@@ -32,6 +32,9 @@ HEADING = 120
 """Characters of the program shown in the heading."""
 MAX_NODES = 5000
 """More nodes than this make a page no browser draws usefully."""
+MAX_ENTRIES = 250_000
+"""More array entries than this (all nodes' values together) make a page too slow to recompute as
+the reader types: at about this size one recomputation takes a noticeable part of a second."""
 LONGEST = 7
 """Characters of a gate's symbol that fit its circle in the small font (sigmoid)."""
 

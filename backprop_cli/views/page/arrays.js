@@ -78,18 +78,29 @@ function broadcastShapes(shapes) {
   return out;
 }
 
-// For an array of `shape` broadcast to `target`: the offset of each flat entry of the target.
+// For an array of `shape` broadcast to `target`: the offset of each flat entry of the target
+// (walked as an odometer: a dimension the array lacks or has as 1 does not move its offset).
 function offsets(shape, target) {
-  const own = strides(shape);
-  const lead = target.length - shape.length;
   const n = size(target);
   const result = new Int32Array(n);
-  if (sameShape(shape, target)) return result.map((_, i) => i);
+  if (sameShape(shape, target)) {
+    for (let i = 0; i < n; i++) result[i] = i;
+    return result;
+  }
+  const lead = target.length - shape.length;
+  const own = strides(shape);
+  const step = target.map((_, k) => (k < lead || shape[k - lead] === 1 ? 0 : own[k - lead]));
+  const index = new Array(target.length).fill(0);
+  let offset = 0;
   for (let i = 0; i < n; i++) {
-    const index = unravel(i, target);
-    let offset = 0;
-    for (let k = 0; k < shape.length; k++) if (shape[k] !== 1) offset += index[lead + k] * own[k];
     result[i] = offset;
+    for (let k = target.length - 1; k >= 0; k--) {
+      index[k]++;
+      offset += step[k];
+      if (index[k] < target[k]) break;
+      offset -= step[k] * target[k];
+      index[k] = 0;
+    }
   }
   return result;
 }
@@ -99,12 +110,21 @@ function lift(fn) {
   return (...inputs) => {
     const xs = inputs.map(asArray);
     const shape = broadcastShapes(xs.map((x) => x.shape));
-    const where = xs.map((x) => offsets(x.shape, shape));
+    const [o0, o1, o2] = xs.map((x) => offsets(x.shape, shape));
+    const [d0, d1, d2] = xs.map((x) => x.data);
     const data = new Float64Array(size(shape));
-    const args = new Array(xs.length);
-    for (let i = 0; i < data.length; i++) {
-      for (let m = 0; m < xs.length; m++) args[m] = xs[m].data[where[m][i]];
-      data[i] = fn(...args);
+    // One loop per arity (the table's ops take one to three inputs, and their local derivatives
+    // the output too): no argument list built per entry.
+    if (xs.length === 1) for (let i = 0; i < data.length; i++) data[i] = fn(d0[o0[i]]);
+    else if (xs.length === 2) for (let i = 0; i < data.length; i++) data[i] = fn(d0[o0[i]], d1[o1[i]]);
+    else if (xs.length === 3) for (let i = 0; i < data.length; i++) data[i] = fn(d0[o0[i]], d1[o1[i]], d2[o2[i]]);
+    else {
+      const where = xs.map((x) => offsets(x.shape, shape));
+      const args = new Array(xs.length);
+      for (let i = 0; i < data.length; i++) {
+        for (let m = 0; m < xs.length; m++) args[m] = xs[m].data[where[m][i]];
+        data[i] = fn(...args);
+      }
     }
     return { shape, data };
   };
@@ -187,18 +207,26 @@ const KERNELS = {
     const [m, n] = a.shape.length === 2 ? a.shape : [1, a.shape[0]];
     const [n2, p] = b.shape.length === 2 ? b.shape : [b.shape[0], 1];
     if (n !== n2) throw new PageError(`${shapeWords(a.shape)} @ ${shapeWords(b.shape)} do not fit`);
+    // Row by row of b (memory in order); each entry still sums over k in order.
     const data = new Float64Array(m * p);
     for (let i = 0; i < m; i++) {
-      for (let j = 0; j < p; j++) {
-        let s = 0;
-        for (let k = 0; k < n; k++) s += a.data[i * n + k] * b.data[k * p + j];
-        data[i * p + j] = s;
+      const row = data.subarray(i * p, (i + 1) * p);
+      for (let k = 0; k < n; k++) {
+        const x = a.data[i * n + k];
+        const line = b.data.subarray(k * p, (k + 1) * p);
+        for (let j = 0; j < p; j++) row[j] += x * line[j];
       }
     }
     return { shape: [...a.shape.slice(0, -1), ...b.shape.slice(1)], data };
   },
   transpose(a) {
     const shape = [...a.shape].reverse();
+    if (shape.length === 2) {
+      const [m, n] = a.shape;
+      const data = new Float64Array(m * n);
+      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) data[j * m + i] = a.data[i * n + j];
+      return { shape, data };
+    }
     const own = strides(a.shape);
     const data = new Float64Array(a.data.length);
     for (let i = 0; i < data.length; i++) {
