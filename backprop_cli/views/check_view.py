@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..engine import Evaluation
 from ..formatting import number
 from ..gradcheck import OK_BELOW, SUSPICIOUS_BELOW, Expectation, InputCheck
 from ..symbols import UNICODE, Symbols
 from .theme import DIM, GRAD, LABEL, VALUE, VERDICT
+
+if TYPE_CHECKING:
+    from ..hessian_check import EntryCheck
 
 
 def _power(x: float) -> str:
@@ -81,6 +84,19 @@ def render(
     return Group(*parts)
 
 
+def measured(c: InputCheck | EntryCheck) -> dict[str, Any]:
+    """What every check has, as JSON: the analytic and numerical derivatives, the step, the relative
+    error, the verdict and its note."""
+    return {
+        "analytic": c.analytic,
+        "numerical": c.numerical,
+        "step": c.step,
+        "rel_error": c.rel_error,
+        "verdict": c.verdict,
+        "note": c.note,
+    }
+
+
 def to_json(
     ev: Evaluation, checks: list[InputCheck], expected: list[Expectation], h: float | None, ok: bool
 ) -> dict[str, Any]:
@@ -89,19 +105,7 @@ def to_json(
         "expression": ev.graph.source,
         "value": ev.value,
         "h": h,
-        "checks": [
-            {
-                "input": c.name,
-                "value": c.value,
-                "analytic": c.analytic,
-                "numerical": c.numerical,
-                "step": c.step,
-                "rel_error": c.rel_error,
-                "verdict": c.verdict,
-                "note": c.note,
-            }
-            for c in checks
-        ],
+        "checks": [{"input": c.name, "value": c.value, **measured(c)} for c in checks],
         "expectations": [
             {"name": e.name, "expected": e.expected, "gradient": e.actual, "right": e.right} for e in expected
         ],

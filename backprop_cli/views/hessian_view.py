@@ -83,21 +83,10 @@ def check_render(checks: Sequence[EntryCheck], out: str, digits: int = 10, style
 def check_json(checks: Sequence[EntryCheck]) -> dict[str, Any]:
     """The Hessian check's JSON: every entry, and the worst one."""
     from ..hessian_check import worst
+    from .check_view import measured
 
     top = worst(checks)
     return {
-        "entries": [
-            {
-                "row": c.row,
-                "column": c.column,
-                "analytic": c.analytic,
-                "numerical": c.numerical,
-                "step": c.step,
-                "rel_error": c.rel_error,
-                "verdict": c.verdict,
-                "note": c.note,
-            }
-            for c in checks
-        ],
+        "entries": [{"row": c.row, "column": c.column, **measured(c)} for c in checks],
         "worst": None if top is None else {"row": top.row, "column": top.column, "rel_error": top.rel_error},
     }
