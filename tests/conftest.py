@@ -60,12 +60,16 @@ def domain(op: Op) -> list[tuple[float, ...]]:
     return inside
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under pytest-xdist (``-n 2 --dist loadgroup``, the README's test command), every test that
-    drives the browser runs in the same worker: one Chromium for the run, not one per worker."""
-    for item in items:
-        if "driver" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("browser"))
+    drives the browser runs in the same worker: one Chromium for the run, not one per worker. The
+    longest work starts first (the slow tests, then the browser's), so that the workers finish together
+    instead of one waiting for the other's last long test."""
+    browser = {item for item in items if "driver" in getattr(item, "fixturenames", ())}
+    for item in browser:
+        item.add_marker(pytest.mark.xdist_group("browser"))
+    if config.getoption("dist", "no") != "no":
+        items.sort(key=lambda item: 0 if item.get_closest_marker("slow") else 1 if item in browser else 2)
 
 
 @pytest.fixture(autouse=True)
