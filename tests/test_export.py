@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from backprop_cli.ops import OPS, RULE_INPUTS, Op
 from backprop_cli.printer import spell
 from backprop_cli.styles import ASCII
-from conftest import NEURON_GRADS, compile_latex, expressions, ok, points, run
+from conftest import NEURON_GRADS, compile_latex, domain, expressions, ok, overfull_by_block, points, run
 
 Exported = Callable[..., tuple[float, dict[str, float]]]
 
@@ -88,45 +88,51 @@ def test_patterns_in_backward_flow() -> None:
 
 
 SCALAR_OPS = [op for op in OPS.values() if op.rules]
-POINTS = [(0.7, 1.3, 0.4), (-0.3, 0.2, 0.9), (0.25, -0.5, 0.6)]
 
 
-def program(op: Op, literal_tail: bool) -> tuple[str, list[str]]:
-    """``t = op(a, b...)`` then ``f = t * w + t``: t forks, so its gradient is added to, and w asks
-    for t's value. With ``literal_tail``, inputs after the first are numbers (a slope, bounds)."""
+def program(op: Op, point: tuple[float, ...], literal_tail: bool) -> tuple[str, dict[str, float]]:
+    """``t = op(a, b...)`` then ``f = t * w + t`` (t forks, so its gradient is added to, and w asks
+    for t's value), and the point; with ``literal_tail``, inputs after the first are numbers."""
     names = list(RULE_INPUTS[: op.arity])
-    operands = [names[0], *(f"({v!r})" for v in POINTS[0][1 : op.arity])] if literal_tail else names
-    return f"t = {spell(op.name, operands, ASCII)}\nf = t * w + t", ["w", *(names[:1] if literal_tail else names)]
+    at = dict(zip(names, point))
+    operands = names
+    if literal_tail:
+        operands = [names[0], *(f"({v!r})" for v in point[1:])]
+        at = {names[0]: point[0]}
+    return f"t = {spell(op.name, operands, ASCII)}\nf = t * w + t", {**at, "w": 1.5}
+
+
+def op_program(op: Op, point: tuple[float, ...]) -> tuple[str, dict[str, float]]:
+    """The program of ``op`` at ``point``; with numbers for the later inputs if the op wants constants there."""
+    source, at = program(op, point, literal_tail=False)
+    if run("eval", source, *values(at)).code == 2:
+        return program(op, point, literal_tail=True)
+    return source, at
 
 
 @pytest.mark.parametrize("op", SCALAR_OPS, ids=lambda op: op.name)
-@pytest.mark.parametrize("point", POINTS)
-def test_every_op_exports_and_runs(op: Op, point: tuple[float, ...]) -> None:
-    source, inputs = program(op, literal_tail=False)
-    if run("eval", source, *(f"{n}=1" for n in inputs)).code == 2:  # later arguments must be constants
-        source, inputs = program(op, literal_tail=True)
-    at = {name: (point[RULE_INPUTS.index(name)] if name != "w" else 1.5) for name in inputs}
-    code = ok("export", source).stdout
-    function = load(code)
-    result = run("eval", source, *values(at), "--json")
-    if result.code == 1:  # outside the op's domain here: the exported code fails too
-        with pytest.raises((ArithmeticError, ValueError)):
-            function(**at)
-        return
-    assert result.code == 0, str(result)
-    expected = result.json()
-    assert function(**at) == (expected["value"], expected["gradients"])
+def test_every_op_exports_and_runs_at_every_point_of_its_domain(op: Op) -> None:
+    points = domain(op)
+    assert points
+    for point in points:
+        source, at = op_program(op, point)
+        same_numbers_or_same_failure(source, at)
 
 
-@pytest.mark.parametrize("op", SCALAR_OPS, ids=lambda op: op.name)
-def test_every_op_compiles_in_latex(op: Op, tmp_path: Path) -> None:
-    source, _ = program(op, literal_tail=False)
-    if run("eval", source, *(f"{n}=1" for n in RULE_INPUTS[: op.arity]), "w=1").code == 2:
-        source, _ = program(op, literal_tail=True)
-    tex = ok("export", source, "--to", "latex").stdout
-    assert r"\frac{\partial f}{\partial w} &= t \times \frac{\partial f}{\partial \mathit{t1}}" in tex
-    if shutil.which("pdflatex"):
-        compile_latex(tmp_path, op.name, tex)
+def test_every_op_compiles_in_latex(tmp_path: Path) -> None:
+    blocks = {}
+    for op in SCALAR_OPS:
+        source, _ = op_program(op, domain(op)[0])
+        tex = ok("export", source, "--to", "latex").stdout
+        assert r"\frac{\partial f}{\partial w} &= t \times \frac{\partial f}{\partial \mathit{t1}}" in tex, op.name
+        blocks[op.name] = tex
+    if not shutil.which("pdflatex"):
+        pytest.skip("no pdflatex here: the blocks are not compiled")
+    overfull = overfull_by_block(tmp_path, blocks)
+    if overfull is None:  # one block breaks the document: compile each alone to name it
+        for name, tex in blocks.items():
+            compile_latex(tmp_path, name, tex)
+    assert overfull == {name: [] for name in blocks}
 
 
 def test_forks_in_multi_statement_programs() -> None:
@@ -191,10 +197,15 @@ def test_random_expressions_compute_evals_numbers_or_fail_where_it_fails(source:
     same_numbers_or_same_failure(source, at)
 
 
-def same_numbers_or_same_failure(source: str, at: dict[str, float]) -> None:
+def same_numbers_or_same_failure(source: str, at: dict[str, float], *options: str) -> None:
     """The exported function at ``at`` returns eval's numbers exactly, or raises where eval exits 1."""
-    function = load(ok("export", source).stdout)
-    result = run("eval", source, *values(at), "--json")
+    exported = run("export", source, *options)
+    result = run("eval", source, *values(at), *options, "--json")
+    if exported.code == 2:  # --wrt names what the program does not use: a usage error for both
+        assert result.code == 2, str(result)
+        return
+    assert exported.code == 0, str(exported)
+    function = load(exported.stdout)
     args = {name: at[name] for name in function.__code__.co_varnames[: function.__code__.co_argcount]}
     if result.code == 1:
         with pytest.raises((ArithmeticError, ValueError)):
@@ -223,9 +234,9 @@ def programs(draw: st.DrawFn) -> str:
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(source=programs(), at=points)
-def test_random_programs_over_the_whole_table(source: str, at: dict[str, float]) -> None:
-    same_numbers_or_same_failure(source, at)
+@given(source=programs(), at=points, wrt=st.sampled_from([(), ("--wrt", "x"), ("--wrt", "y,z")]))
+def test_random_programs_over_the_whole_table(source: str, at: dict[str, float], wrt: tuple[str, ...]) -> None:
+    same_numbers_or_same_failure(source, at, *wrt)
 
 
 def test_big_programs_export_in_linear_size_without_recursion() -> None:
