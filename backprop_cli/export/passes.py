@@ -59,23 +59,48 @@ class Passes:
     result: Formula
     """The output: ``v<output>``, or the constant a constant program is."""
 
-    def has_adjoint(self) -> set[int]:
-        """The nodes that get an adjoint (those the inputs in ``wrt`` reach)."""
-        return {step.node for step in self.backward}
+
+def _leaf(graph: Graph, j: int) -> tuple[str, str | None, float | None]:
+    """Node j as a formula's leaf, (op, name, value): a constant is written as its value (``pi`` by
+    name), anything else as the variable of its value."""
+    if graph.ops[j] != "const":
+        return ("var", value(j), None)
+    number = graph.consts[j]
+    assert isinstance(number, float)  # scalar programs only (the caller refuses arrays)
+    # pi and π are one constant: written by the name the styles know (the first of equal value).
+    named = graph.expr(j) in CONSTANTS
+    return ("const", next((k for k, v in CONSTANTS.items() if v == number), None) if named else None, number)
 
 
 def leaf(b: Builder, graph: Graph, j: int) -> int:
-    """Node j in a formula: a constant is written as its value (``pi`` by name), anything else by
-    the variable of its value."""
-    if graph.ops[j] != "const":
-        return b.var(value(j))
-    number = graph.consts[j]
-    assert isinstance(number, float)  # scalar programs only (the caller refuses arrays)
-    text = graph.expr(j)
-    named = text if text in CONSTANTS else None
-    # pi and π are one constant: written by the name the styles know (the first of equal value).
-    canonical = next((k for k, v in CONSTANTS.items() if v == number), None) if named else None
-    return b.const(number, canonical)
+    """Node j in a formula being built (see :func:`_leaf`)."""
+    op, name, number = _leaf(graph, j)
+    return b.var(name or "") if op == "var" else b.const(number or 0.0, name)
+
+
+def _apply(op: str, leaves: list[tuple[str, str | None, float | None]]) -> Formula:
+    """``op`` on leaves, as a formula (made directly: a long program has many)."""
+    n = len(leaves)
+    return Formula(
+        (*(kind for kind, _, _ in leaves), op),
+        (*(() for _ in leaves), tuple(range(n))),
+        (*(name for _, name, _ in leaves), None),
+        (*(number for _, _, number in leaves), None),
+    )
+
+
+def _renamed(f: Formula, names: dict[str, str]) -> Formula:
+    """``f`` with its variables renamed."""
+    new = tuple(names.get(n, n) if op == "var" and n is not None else n for op, n in zip(f.ops, f.names))
+    return Formula(f.ops, f.args, new, f.consts)
+
+
+def _times(f: Formula, variable: str) -> Formula:
+    """``f × variable``."""
+    n = len(f)
+    return Formula(
+        (*f.ops, "var", "mul"), (*f.args, (), (n - 1, n)), (*f.names, variable, None), (*f.consts, None, None)
+    )
 
 
 def staged(graph: Graph, wrt: list[str]) -> Passes:
@@ -86,11 +111,11 @@ def staged(graph: Graph, wrt: list[str]) -> Passes:
     for i, args in enumerate(graph.args):
         needs.append(i in seeds or any(needs[j] for j in args))
     output = len(graph) - 1
-    forward = []
-    for i, (op, args) in enumerate(zip(graph.ops, graph.args)):
-        if args:
-            b = Builder()
-            forward.append((i, b.build(b.node(op, *(leaf(b, graph, j) for j in args)))))
+    forward = [
+        (i, _apply(op, [_leaf(graph, j) for j in args]))
+        for i, (op, args) in enumerate(zip(graph.ops, graph.args))
+        if args
+    ]
     b = Builder()
     result = b.build(leaf(b, graph, output))
     return Passes(graph, wrt, forward, _backward(graph, needs), result)
@@ -129,18 +154,17 @@ def _backward(graph: Graph, needs: list[bool]) -> list[Step]:
             local, number = locals_[key]
             if number == 0:
                 continue
-            c = Builder()
-            env = {name: c.var(value(a)) for name, a in zip(RULE_INPUTS, args) if graph.ops[a] != "const"}
-            env["out"] = c.var(value(i))
+            env = {name: value(a) for name, a in zip(RULE_INPUTS, args)}
+            env["out"] = value(i)
             if i == output:  # the upstream gradient is exactly 1: local × 1 is local
-                root = c.insert(local, env)
+                term = _renamed(local, env)
             elif number == 1:
-                root = c.var(adjoint(i))
+                term = Formula(("var",), ((),), (adjoint(i),), (None,))
             elif number == -1:
-                root = c.node("neg", c.var(adjoint(i)))
+                term = Formula(("var", "neg"), ((), (0,)), (adjoint(i), None), (None, None))
             else:
-                root = c.node("mul", c.insert(local, env), c.var(adjoint(i)))
-            steps.append(Step(j, c.build(root), i, started[j]))
+                term = _times(_renamed(local, env), adjoint(i))
+            steps.append(Step(j, term, i, started[j]))
             started[j] = True
     return steps
 

@@ -101,20 +101,19 @@ def python(passes: Passes, function: str = "value_and_grad") -> str:
     graph = passes.graph
     names = code_names(passes, Namer(_reserved(function), _legal, _key))
     body = ["    # forward pass"] if passes.forward else []
-    for i, f in passes.forward:
-        body.append(f"    {names[value(i)]} = {to_text(f, PYTHON, names)}")
+    statements = {i: f"{names[value(i)]} = {to_text(f, PYTHON, names)}" for i, f in passes.forward}
+    body += [f"    {text}" for text in statements.values()]
     forward_names = [names[value(i)] for i, op in enumerate(graph.ops) if op != "const"]
     if forward_names:
         body += wrapped(f"{CHECK}(", forward_names, ")")
     if passes.backward:
         body.append("    # backward pass")
-    formulas = dict(passes.forward)
     user = None
     checked: dict[str, None] = {}
     for step in passes.backward:
         if step.user is not None and step.user != user:
             user = step.user
-            body.append(f"    # {names[value(user)]} = {to_text(formulas[user], PYTHON, names)}")
+            body.append(f"    # {statements[user]}")
         target = names[adjoint(step.node)]
         body.append(f"    {target} {'+=' if step.add else '='} {to_text(step.formula, PYTHON, names)}")
         checked[target] = None
