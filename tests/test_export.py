@@ -329,6 +329,15 @@ def test_the_worked_examples_compile_in_latex(source: str, tmp_path: Path) -> No
         assert "Overfull" not in log
 
 
+def test_latex_writes_a_node_with_many_uses_one_contribution_per_row(tmp_path: Path) -> None:
+    tex = ok("export", "x*y + x*2 + x*3 + x*4 + x", "--to", "latex").stdout
+    assert r"  \frac{\partial f}{\partial x} &= 1 \\" in tex
+    assert r"  &\quad {} + 4 \times \frac{\partial f}{\partial \mathit{t6}} \\" in tex
+    assert tex.count(r"&\quad {} + ") == 4
+    if shutil.which("pdflatex"):
+        assert "Overfull" not in compile_latex(tmp_path, "rows", tex)
+
+
 def test_latex_of_the_seed_circuit() -> None:
     assert ok("export", SEED[0], "--to", "latex").stdout.splitlines()[3:] == [
         r"  &\text{Forward pass} \\",
