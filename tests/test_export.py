@@ -183,6 +183,7 @@ def test_an_input_or_a_constant_as_the_whole_program() -> None:
         ("x * y", {"x": 1e200, "y": 1e200}),  # float overflow, silent in Python: the check stops it
         ("1 / (x * y)", {"x": 1e200, "y": 1e200}),  # an intermediate overflows, the result would not
         ("x^y", {"x": -8.0, "y": 0.5}),
+        ("x / 0", {"x": 1.0}),  # a rule that is a constant without a value (1 / 0): exported, and it fails
     ],
 )
 def test_math_errors_raise_where_eval_reports_them(source: str, at: dict[str, float]) -> None:
@@ -226,7 +227,7 @@ def programs(draw: st.DrawFn) -> str:
     lines = []
     for k in range(draw(st.integers(1, 6))):
         op = draw(st.sampled_from(SCALAR_OPS))
-        operands = [draw(st.sampled_from([*names, "0.5", "2", "3"])) for _ in range(op.arity)]
+        operands = [draw(st.sampled_from([*names, "0", "0.5", "2", "3"])) for _ in range(op.arity)]
         lines.append(f"s{k} = {spell(op.name, operands, ASCII)}")
         names.append(f"s{k}")
     lines.append(f"f = {names[-1]} * {draw(st.sampled_from(names))} + {draw(st.sampled_from(names))}")
