@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,17 @@ def numerical(f: Callable[..., float], values: dict[str, Array], name: str, h: f
             f_at.append(f(**{**values, name: moved}))
         grad[index] = (-f_at[0] + 8 * f_at[1] - 8 * f_at[2] + f_at[3]) / (12 * step)
     return grad
+
+
+def _stencil_is_smooth(f: Callable[..., float], values: dict[str, Any], name: str) -> bool:
+    """Central differences of ``f`` with the step of :func:`numerical` and with a tenth of it agree:
+    no kink lies within the stencil (a smooth f agrees to ~1e-9; a kink changes the slope by O(1))."""
+
+    def g(**v: Any) -> float:
+        return f(**{k: np.asarray(x) if np.ndim(x) else float(x) for k, x in v.items()})
+
+    arrays = {k: np.asarray(v) for k, v in values.items()}
+    return rel_error(numerical(g, arrays, name), numerical(g, arrays, name, h=1e-4)) < 1e-6
 
 
 def rel_error(a: Array, b: Array) -> float:
@@ -227,7 +239,15 @@ OP_CASES: list[tuple[str, Callable[..., float], dict[str, tuple[int, ...]]]] = [
 def test_array_ops_match_central_differences(
     source: str, f: Callable[..., float], shapes: dict[str, tuple[int, ...]]
 ) -> None:
-    values = {name: rng.normal(size=shape) if shape else float(rng.normal()) for name, shape in shapes.items()}
+    # Each case draws from its own generator, so that its point does not depend on which tests ran
+    # before it in the same process (with pytest-xdist, that changes from run to run); and a point
+    # where a max is within the differences' stencil of a tie (about 2% of draws) is drawn again:
+    # there the central differences measure the kink, not the gradient.
+    draw = np.random.default_rng(zlib.crc32(source.encode()))
+    while True:
+        values = {name: draw.normal(size=shape) if shape else float(draw.normal()) for name, shape in shapes.items()}
+        if all(_stencil_is_smooth(f, values, name) for name in values):
+            break
     result = ev(source, **values)
     assert float(result.value) == pytest.approx(f(**values), rel=1e-12)
     for name, grad in result.input_grads().items():
