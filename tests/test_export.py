@@ -297,6 +297,9 @@ def test_output_file_is_written_only_when_the_export_succeeds(tmp_path: Path) ->
     assert path.read_text(encoding="utf-8") == "old\n"
     assert list(tmp_path.iterdir()) == [path]  # no partial file left
     assert run("export", "x", "--output", str(tmp_path / "missing" / "f.py")).code == 2
+    directory = run("export", "x", "--output", str(tmp_path))
+    assert directory.code == 2 and "cannot write" in directory.stderr
+    assert list(tmp_path.iterdir()) == [path]
 
 
 def test_errors_are_the_projects() -> None:
