@@ -81,16 +81,20 @@ class Builder:
     def insert(self, formula: Formula, env: Mapping[str, int]) -> int:
         """Copy ``formula`` in, with its variables replaced by the nodes ``env`` gives (variables
         not in ``env`` stay variables); returns the id of its root."""
+        return self.copy(formula, env)[-1]
+
+    def copy(self, formula: Formula, env: Mapping[str, int] | None = None) -> list[int]:
+        """As :meth:`insert`, returning the id of every node of ``formula``, in its order."""
         ids: list[int] = []
         for op, args, name, const in zip(formula.ops, formula.args, formula.names, formula.consts):
             if op == "var":
                 var = name or ""
-                ids.append(env[var] if var in env else self.var(var))
+                ids.append(env[var] if env and var in env else self.var(var))
             elif op == "const":
                 ids.append(self.const(const or 0.0, name))
             else:
                 ids.append(self.node(op, *(ids[j] for j in args)))
-        return ids[-1]
+        return ids
 
     def build(self, root: int | None = None) -> Formula:
         """The formula of ``root`` (default: the last node), keeping only the nodes it uses."""

@@ -208,14 +208,7 @@ def gradients(formula: Formula, wrt: Sequence[str], b: Builder | None = None) ->
     shared): reverse accumulation over the formula's nodes, last first."""
     b = b or Simplifier()
     n = len(formula)
-    ids: list[int] = []
-    for op, args, name, const in zip(formula.ops, formula.args, formula.names, formula.consts):
-        if op == "var":
-            ids.append(b.var(name or ""))
-        elif op == "const":
-            ids.append(b.const(const or 0.0, name))
-        else:
-            ids.append(b.node(op, *(ids[j] for j in args)))
+    ids = b.copy(formula)
     # Which nodes depend on an input asked for: only those need an adjoint.
     wanted = set(wrt)
     needs: list[bool] = []
