@@ -15,6 +15,9 @@ from conftest import ev
     [
         ("1 + log(x - 3)", {"x": 1}, "log of a negative number: log(x - 3) where x - 3 = -2", 5),
         ("log(x)", {"x": 0}, "log of zero: log(x) where x = 0", 1),
+        ("log2(x)", {"x": 0}, "log2 of zero: log2(x) where x = 0", 1),
+        ("log10(x)", {"x": -1}, "log10 of a negative number: log10(x) where x = -1", 1),
+        ("cosh(x)", {"x": -1000}, "overflow (cosh(x) is too large for a float64 beyond |x| = 710.47586", 1),
         ("sqrt(x)", {"x": -1}, "square root of a negative number: sqrt(x) where x = -1", 1),
         ("y / (x - x)", {"x": 1, "y": 2}, "division by zero: y / (x - x) where y = 2; x - x = 0", 1),
         ("1 / (x - x)", {"x": 1}, "division by zero: 1 / (x - x) where x - x = 0", 1),  # the literal left out
