@@ -170,6 +170,13 @@ MUTANTS += [
         ("tests/test_engine.py",),
     ),
     Mutant(
+        "ops._log_failures: the zero condition made always true",
+        "backprop_cli/ops.py",
+        '("1 - abs(sign(a))", f"{name} of zero")',
+        '("1", f"{name} of zero")',
+        ("tests/test_engine.py",),
+    ),
+    Mutant(
         "ops._axis: the axis ignored (a reduction's shape over everything)",
         "backprop_cli/ops.py",
         "return float(args[0]) if args else None",

@@ -150,3 +150,24 @@ def test_gradient_overflow_in_the_reverse_pass_falls_back() -> None:
     with pytest.raises(flat.Fallback):
         flat.reverse(graph, at)
     assert fast(graph, at) == expected
+
+
+def test_reverse_gives_the_reference_answer_itself() -> None:
+    """flat.reverse (reverse mode for every input) answers on its own, without the fallback."""
+    graph = parse("q = x + y; f = q * z")
+    at = {"x": -2.0, "y": 5.0, "z": -4.0}
+    _, values, local, columns = reference(graph, at)
+    assert flat.reverse(graph, at) == (values, local, columns[0])  # type: ignore[index]
+
+
+@pytest.mark.parametrize("q", ["x * (0 - 2)", "(0 - 2) * x", "x / (0 - 2)"])
+def test_a_zero_tangent_is_a_positive_zero_as_in_the_reference(q: str) -> None:
+    """∂q/∂y is 0.0: (−2) × ∂x/∂y is −0.0, and summed from 0.0 it is 0.0, as engine.forward_mode sums
+    (y comes first, so that q is computed in y's pass)."""
+    source = f"p = y * 1\nq = {q}\np + q"
+    graph = parse(source)
+    at = {"x": 1.0, "y": 1.0}
+    expected = reference(graph, at, "forward")
+    assert signs(fast(graph, at, "forward")) == signs(expected)
+    on_y = expected[3][list(graph.inputs).index("y")]  # type: ignore[index]
+    assert math.copysign(1, on_y[graph.labels.index("q")]) == 1
