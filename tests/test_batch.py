@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -272,6 +273,33 @@ def test_missing_file_and_unwritable_output(tmp_path: Path) -> None:
     result = batch("x", str(source), "--output", str(tmp_path / "no" / "dir.csv"))
     assert result.code == 2
     assert "cannot write" in result.stderr
+
+
+def test_an_output_that_is_a_directory_is_refused_before_the_work(tmp_path: Path) -> None:
+    (tmp_path / "out.csv").mkdir()
+    result = batch("x*2", "-", "--output", str(tmp_path / "out.csv"), input="x\n1\n")
+    assert (result.code, result.stdout) == (2, "")
+    assert "cannot write" in result.stderr and "it is a directory" in result.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]  # no partial file left beside it
+
+
+def test_an_output_that_cannot_replace_its_file_is_a_file_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from backprop_cli.batch import command
+    from backprop_cli.errors import FileError
+
+    def refuse(src: str, dst: str) -> None:
+        raise IsADirectoryError(21, "Is a directory")
+
+    monkeypatch.setattr(command.os, "replace", refuse)
+    out = tmp_path / "out.csv"
+    with (
+        pytest.raises(FileError, match=rf"cannot write {re.escape(str(out))}: Is a directory"),
+        command.output_stream(str(out), "csv") as stream,
+    ):
+        stream.write(b"x\n")
+    assert list(tmp_path.iterdir()) == []  # the partial file is removed
 
 
 # --- math errors per row ------------------------------------------------------------------------

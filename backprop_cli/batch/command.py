@@ -120,6 +120,8 @@ def output_stream(path: str | None, fmt: str) -> Iterator[BinaryIO]:
     # Ctrl-C raises KeyboardInterrupt here rather than exiting at once (see entry.py), so that the
     # partial file is removed on the way out. That holds from before the file exists, and its name is
     # chosen before it is made: a Ctrl-C at any moment finds the name known to the cleanup.
+    if os.path.isdir(path):  # before the work, not after it
+        raise FileError(f"cannot write {path}: it is a directory")
     handler = signal.signal(signal.SIGINT, signal.default_int_handler)
     temp: str | None = None
     try:
@@ -139,7 +141,10 @@ def output_stream(path: str | None, fmt: str) -> Iterator[BinaryIO]:
         os.umask(umask)
         assert temp is not None
         os.chmod(temp, 0o666 & ~umask)
-        os.replace(temp, path)
+        try:
+            os.replace(temp, path)
+        except OSError as exc:  # FILE is a directory, or went read-only while the batch ran
+            raise FileError(f"cannot write {path}: {exc.strerror or exc}") from None
     finally:
         if temp is not None:
             with contextlib.suppress(FileNotFoundError):
