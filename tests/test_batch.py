@@ -292,7 +292,7 @@ def test_an_output_that_cannot_replace_its_file_is_a_file_error(
     def refuse(src: str, dst: str) -> None:
         raise IsADirectoryError(21, "Is a directory")
 
-    monkeypatch.setattr(command.os, "replace", refuse)
+    monkeypatch.setattr("backprop_cli.batch.command.os.replace", refuse)
     out = tmp_path / "out.csv"
     with (
         pytest.raises(FileError, match=rf"cannot write {re.escape(str(out))}: Is a directory"),
