@@ -262,4 +262,8 @@ def rounding_bound(result: Evaluation) -> dict[str, float]:
             if d is not None:
                 total[j] += total[i] * abs(d)
     scale = 4 * len(graph) * sys.float_info.epsilon
-    return {name: scale * total[graph.inputs[name]] for name in result.wrt}
+    # The standard model's underflow term: fl(a op b) = (a op b)(1 + δ) + η with |η| ≤ 2^-1075, so
+    # near the subnormals (where δ says nothing) each of n steps may also be off by a subnormal's
+    # spacing, carried along its path products.
+    tiny = 4 * len(graph) * math.ulp(0.0)
+    return {name: scale * total[graph.inputs[name]] + tiny * max(1.0, total[graph.inputs[name]]) for name in result.wrt}
