@@ -16,17 +16,17 @@ import statistics
 import time
 from collections.abc import Callable
 
+import parse_options  # bench/, beside this script (on sys.path when run as a script)
+
 from backprop_cli import engine, flat
 from backprop_cli.graph import Graph
 from backprop_cli.parse import parse
 
 
 def programs(n: int) -> dict[str, str]:
-    lines = ["t0 = x"] + [f"t{i} = t{i - 1} * 1.0001 + x" for i in range(1, n // 2)]
+    """parse_options.py's programs (the same sum, chain and statements), and a mix of functions."""
     return {
-        f"{n:,}-term sum": "+".join(["x"] * n),
-        f"{n:,}-deep sin chain": "sin(" * n + "x" + ")" * n,
-        f"{n // 2:,} statements": "\n".join(lines),
+        **parse_options.programs(n),
         f"{n // 4:,} mixed terms": "+".join(
             f"sigmoid(x*{i % 7 + 1}) * tanh(y) - exp(-x) / (1 + y^2)" for i in range(n // 20)
         ),
