@@ -8,6 +8,7 @@ EXIT_MATH = 1
 EXIT_USAGE = 2
 EXIT_CHECK_FAILED = 3
 EXIT_INTERNAL = 70
+EXIT_OUTPUT = 74
 
 EXCERPT_LINE = 100
 """A source line up to this long is shown whole under an error; a longer one, around the error."""
@@ -136,6 +137,12 @@ class FileError(BackpropError):
     """A file that cannot be read or written (exit 2)."""
 
     kind = "file"
+
+
+class OutputFileError(FileError):
+    """An output file the disk could not hold (exit 74, as for standard output)."""
+
+    exit_code = EXIT_OUTPUT
 
 
 class InternalError(BackpropError):

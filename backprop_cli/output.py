@@ -11,7 +11,7 @@ from typing import Any, NoReturn
 
 import click
 
-from .errors import BackpropError, FileError
+from .errors import BackpropError
 from .formatting import printable, shorten
 from .streams import ReaderGone
 from .views.theme import DIM
@@ -177,9 +177,7 @@ def save_svg(renderable: Any, path: str, width: int) -> None:
 
     console = _console(record=True, width=width, file=io.StringIO(), force_terminal=True, color_system="truecolor")
     console.print(renderable)
-    try:
-        from .views.terminal_svg import save
+    from .files import write_file
+    from .views.terminal_svg import svg
 
-        save(console, path, "backprop")
-    except OSError as exc:
-        raise FileError(f"cannot write {path}: {exc.strerror or exc}") from None
+    write_file(path, svg(console, "backprop").encode("utf-8"))

@@ -18,15 +18,16 @@ import os
 import sys
 
 EXIT_OUTPUT = 74
-"""Standard output could not be written (``EX_IOERR`` of sysexits.h)."""
+"""Standard output could not be written (``EX_IOERR`` of sysexits.h); errors.py keeps the same code."""
 
-_REASONS = {
+REASONS = {
     errno.ENOSPC: "disk full",
     errno.EDQUOT: "disk quota exceeded",
     errno.EFBIG: "the file is too large",
     errno.EBADF: "standard output is closed",
     errno.EIO: "input/output error",
 }
+"""Why an output could not be written, in words (files written with --output use them too)."""
 UNICODE_SYMBOLS = "∂×σ−—⋮…→≈·"
 """The symbols of the views that ASCII-only styles replace."""
 
@@ -74,7 +75,7 @@ class _Output(io.RawIOBase):
             raise ReaderGone from None
         except OSError as exc:
             self.failed = True
-            raise OutputFailed(_REASONS.get(exc.errno or 0) or (exc.strerror or str(exc)).lower()) from None
+            raise OutputFailed(REASONS.get(exc.errno or 0) or (exc.strerror or str(exc)).lower()) from None
 
 
 class _ClosedInput(io.TextIOBase):

@@ -292,10 +292,10 @@ def test_an_output_that_cannot_replace_its_file_is_a_file_error(
     def refuse(src: str, dst: str) -> None:
         raise IsADirectoryError(21, "Is a directory")
 
-    monkeypatch.setattr("backprop_cli.batch.command.os.replace", refuse)
+    monkeypatch.setattr("backprop_cli.files.os.replace", refuse)
     out = tmp_path / "out.csv"
     with (
-        pytest.raises(FileError, match=rf"cannot write {re.escape(str(out))}: Is a directory"),
+        pytest.raises(FileError, match=rf"cannot write {re.escape(str(out))}: it is a directory"),
         command.output_stream(str(out), "csv") as stream,
     ):
         stream.write(b"x\n")

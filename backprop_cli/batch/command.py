@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import signal
 import sys
 from collections.abc import Iterator, Sequence
 from typing import Any, BinaryIO
@@ -110,51 +109,17 @@ def bind_columns(
 
 @contextlib.contextmanager
 def output_stream(path: str | None, fmt: str) -> Iterator[BinaryIO]:
-    """Standard output, or a temporary file beside FILE that replaces it only when the run succeeds."""
+    """Standard output, or FILE written whole when the run succeeds (see :func:`..files.written`)."""
     if path is None or path == "-":
         if fmt == "parquet" and sys.stdout.isatty():
             raise UsageError("Parquet is binary: give --output FILE, or pipe the output")
         yield sys.stdout.buffer
         sys.stdout.buffer.flush()
         return
-    # Ctrl-C raises KeyboardInterrupt here rather than exiting at once (see entry.py), so that the
-    # partial file is removed on the way out. That holds from before the file exists, and its name is
-    # chosen before it is made: a Ctrl-C at any moment finds the name known to the cleanup.
-    if os.path.isdir(path):  # before the work, not after it
-        raise FileError(f"cannot write {path}: it is a directory")
-    handler = signal.signal(signal.SIGINT, signal.default_int_handler)
-    temp: str | None = None
-    try:
-        fd = -1
-        while fd < 0:
-            temp = os.path.join(os.path.dirname(os.path.abspath(path)), _partial_name(path))
-            try:
-                fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
-            except FileExistsError:  # another run's (1 in 2**64): not ours to remove
-                temp = None
-            except OSError as exc:
-                temp = None
-                raise FileError(f"cannot write {path}: {exc.strerror or exc}") from None
-        with os.fdopen(fd, "wb") as stream:
-            yield stream
-        umask = os.umask(0)
-        os.umask(umask)
-        assert temp is not None
-        os.chmod(temp, 0o666 & ~umask)
-        try:
-            os.replace(temp, path)
-        except OSError as exc:  # FILE is a directory, or went read-only while the batch ran
-            raise FileError(f"cannot write {path}: {exc.strerror or exc}") from None
-    finally:
-        if temp is not None:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temp)
-        signal.signal(signal.SIGINT, handler)
+    from ..files import written
 
-
-def _partial_name(path: str) -> str:
-    """``.out.csv.<random>.partial``: the output while it is written, hidden beside it."""
-    return f".{os.path.basename(path)}.{os.urandom(8).hex()}.partial"
+    with written(path) as stream:
+        yield stream
 
 
 def batch(

@@ -107,12 +107,7 @@ def _refuse_arrays(graph: Any) -> None:
 
 def _write_file(path: str, text: str) -> None:
     """``text`` to ``path``, through a temporary file beside it that replaces it only when complete."""
-    from ..batch.command import output_stream
-    from ..errors import FileError
+    from ..files import write_file
 
-    try:
-        with output_stream(path, "text") as stream:
-            stream.write(text.encode("utf-8"))
-    except OSError as exc:  # the rename: FILE is a directory, or not ours to replace
-        raise FileError(f"cannot write {path}: {exc.strerror or exc}") from None
+    write_file(path, text.encode("utf-8"))
     click.echo(f"wrote {path}", err=True)

@@ -46,7 +46,8 @@ def write_page(source: str, values: dict[str, Value], output: str, digits: int =
     """Parse, check the starting point and write the page to ``output`` ('-': stdout)."""
     from ..arrays import uses_arrays
     from ..engine import bind_inputs, evaluate
-    from ..errors import FileError, InputError, MathError
+    from ..errors import InputError, MathError
+    from ..files import write_file
     from ..output import warn
     from ..views.page import MAX_ENTRIES, MAX_NODES, render
     from ..views.page_ops import ops_js
@@ -85,9 +86,5 @@ def write_page(source: str, values: dict[str, Value], output: str, digits: int =
     if output == "-":
         click.echo(page, nl=False)
         return
-    try:
-        with open(output, "w", encoding="utf-8") as f:
-            f.write(page)
-    except OSError as exc:
-        raise FileError(f"cannot write {output}: {exc.strerror or exc}") from None
+    write_file(output, page.encode("utf-8"))
     click.echo(f"wrote {output}: open it in a browser", err=True)

@@ -224,15 +224,11 @@ def render(text: str, kind: str) -> bytes:
 def write(graph: Graph, ev: Evaluation | ArrayEvaluation | None, digits: int, path: str, kind: str) -> None:
     """Write the diagram to ``path`` in ``kind`` (see :func:`output_format`); nothing is written when
     rendering is impossible or fails."""
-    from ..errors import FileError
+    from ..files import write_file
 
     if kind == "mermaid":
         data = mermaid(graph, ev, digits).encode("utf-8")
     else:
         text = dot(graph, ev, digits)
         data = text.encode("utf-8") if kind == "dot" else render(text, kind)
-    try:
-        with open(path, "wb") as f:
-            f.write(data)
-    except OSError as exc:
-        raise FileError(f"cannot write {path}: {exc.strerror or exc}") from None
+    write_file(path, data)

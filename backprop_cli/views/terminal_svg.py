@@ -30,6 +30,7 @@ def template() -> str:
     return text.replace("<svg ", '<svg xml:space="preserve" ', 1)
 
 
-def save(console: Any, path: str, title: str) -> None:
-    """Write what ``console`` recorded as an SVG picture, with local fonts only."""
-    console.save_svg(path, title=title, code_format=template(), font_aspect_ratio=FONT_ASPECT_RATIO)
+def svg(console: Any, title: str) -> str:
+    """What ``console`` recorded as an SVG picture, with local fonts only."""
+    text: str = console.export_svg(title=title, code_format=template(), font_aspect_ratio=FONT_ASPECT_RATIO)
+    return text
