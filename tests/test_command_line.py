@@ -50,6 +50,52 @@ def test_conflicting_view_options_are_a_usage_error_naming_both(
     assert list(tmp_path.iterdir()) == []  # nothing written (an --svg file included)
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["demo", "circuit", "--hessian"],
+            "--hessian does not go with the steps view, which demo shows unless another view is chosen: choose --table",
+        ),
+        (
+            ["demo", "circuit", "--fields", "hessian"],
+            "--fields hessian does not go with the steps view, which demo shows unless another view is chosen: "
+            "choose --table",
+        ),
+        (
+            ["demo", "circuit", "--max-rows", "3"],
+            "--max-rows does not go with the steps view, which demo shows unless another view is chosen: "
+            "choose --table or --circuit",
+        ),
+        (
+            ["eval", *SEED, "--pause"],
+            "--pause does not go with the table view, which eval shows unless another view is chosen: choose --steps",
+        ),
+        (
+            ["demo", "circuit", "--html", "p.html", "--json"],
+            "--json and --html do not go together: the page has no use for --json",
+        ),
+        (
+            ["demo", "circuit", "--html", "p.html", "--steps"],
+            "--steps and --html do not go together: the page has no use for --steps",
+        ),
+        (
+            ["demo", "circuit", "--html", "p.html", "--mode", "forward"],
+            "--mode and --html do not go together: the page has no use for --mode",
+        ),
+    ],
+)
+def test_a_refusal_names_only_what_was_typed(
+    args: list[str], message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An option the DEFAULT view has no use for named a view flag the user did not type (demo NAME
+    --hessian: "--hessian and --steps do not go together"); --html ignored every other option."""
+    monkeypatch.chdir(tmp_path)
+    result = run(*args)
+    assert (result.code, result.stderr) == (2, f"error: {message}\n")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_conflict_with_json_is_a_json_error() -> None:
     result = run("eval", *SEED, "--circuit", "--json")
     assert result.code == 2
@@ -267,7 +313,15 @@ def test_each_error_class_is_a_documented_json_kind_with_its_exit_code() -> None
     """The class picks both the JSON kind and the exit code: one taxonomy, no per-raise override."""
     import json as json_module
 
-    from backprop_cli.errors import EXIT_INTERNAL, EXIT_MATH, EXIT_USAGE, InternalError, MathError
+    from backprop_cli.errors import (
+        EXIT_INTERNAL,
+        EXIT_MATH,
+        EXIT_OUTPUT,
+        EXIT_USAGE,
+        InternalError,
+        MathError,
+        OutputFileError,
+    )
 
     schema = Path(__file__).resolve().parent.parent / "docs" / "schema" / "error.json"
     kinds = set(
@@ -276,7 +330,7 @@ def test_each_error_class_is_a_documented_json_kind_with_its_exit_code() -> None
     classes = _subclasses(BackpropError)
     assert {c.kind for c in classes} == kinds
     for c in classes:
-        special = {MathError: EXIT_MATH, InternalError: EXIT_INTERNAL}
+        special = {MathError: EXIT_MATH, InternalError: EXIT_INTERNAL, OutputFileError: EXIT_OUTPUT}
         assert c.exit_code == next((code for k, code in special.items() if issubclass(c, k)), EXIT_USAGE), c
     package = Path(__file__).resolve().parent.parent / "backprop_cli"
     for path in package.rglob("*.py"):

@@ -32,7 +32,9 @@ def _args(name: str, tmp_path: Path, out: Path) -> list[str]:
 
 
 def _target(args: list[str]) -> str:
-    return next(word for word in args if word.endswith((".csv", ".py", ".dot", ".svg", ".html")) and "in.csv" not in word)
+    return next(
+        word for word in args if word.endswith((".csv", ".py", ".dot", ".svg", ".html")) and "in.csv" not in word
+    )
 
 
 @pytest.mark.parametrize("name", WRITERS)

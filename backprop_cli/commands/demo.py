@@ -10,7 +10,7 @@ import click
 from ..errors import UsageError
 from .declarations import DECLARED
 from .options import BackpropCommand
-from .viewing import combinations_help, view_options, view_options_from
+from .viewing import combinations_help, refuse_given, view_options, view_options_from
 
 
 @click.command("demo", cls=BackpropCommand, help_epilog=combinations_help)
@@ -47,9 +47,21 @@ def command(ctx: click.Context, /, name: str | None, html_file: str | None, **_:
     if html_file is not None:
         from .html import write_page
 
+        _refuse_with_page(ctx)
         write_page(demo.source, values, html_file, options.digits)
         return
     show(evaluate(demo.source, values, options.mode, options.wrt, options.view, options.hessian), options)
+
+
+def _refuse_with_page(ctx: click.Context) -> None:
+    """A usage error for a view, an output or an option that the page (--html) has no use for."""
+    from .registry import OPTIONS, OUTPUTS, VIEWS
+
+    chosen = [view.flag for view in VIEWS.values() if ctx.params.get(f"view_{view.name}")]
+    if chosen:
+        raise UsageError(f"{chosen[0]} and --html do not go together: the page has no use for {chosen[0]}")
+    outputs = {output.option for output in OUTPUTS.values() if output.option}
+    refuse_given(ctx, (OPTIONS.keys() - {"digits"}) | outputs, "--html", "the page")
 
 
 def _value(name: str, value: Any) -> Any:

@@ -4,13 +4,13 @@ chose (once), showing an evaluation as chosen, and the table of combinations tha
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
 from ..errors import UsageError
 from .declarations import DECLARED
-from .registry import OPTIONS, OUTPUTS, VIEWS, ViewOptions
+from .registry import OPTIONS, OUTPUTS, VIEWS, Output, View, ViewOptions
 
 if TYPE_CHECKING:
     from ..arrays.evaluation import ArrayEvaluation
@@ -35,9 +35,22 @@ def refuse_given(ctx: click.Context, fields: Iterable[str], flag: str, title: st
     """A usage error if any of the options ``fields`` was given on the command line: ``flag`` (called
     ``title`` in words) has no use for it."""
     for name in sorted(fields):
-        if ctx.get_parameter_source(name) not in (None, click.core.ParameterSource.DEFAULT):
+        if _given(ctx, name):
             given = DECLARED[name].flag
             raise UsageError(f"{given} and {flag} do not go together: {title} has no use for {given}")
+
+
+def _given(ctx: click.Context, name: str) -> bool:
+    return ctx.get_parameter_source(name) not in (None, click.core.ParameterSource.DEFAULT)
+
+
+def _refuse_for_default(ctx: click.Context, view: View, output: Output, given: str, option: str) -> NoReturn:
+    """A usage error for ``given`` that the view shown when none is chosen has no use for: it names that
+    view as such (not a flag the user did not type) and the views that take ``option``."""
+    others = [v.flag for v in VIEWS.values() if option in v.takes and output.name in v.renders]
+    choose = f": choose {' or '.join(others)}" if others else ""
+    shown = f"which {ctx.command.name} shows unless another view is chosen"
+    raise UsageError(f"{given} does not go with the {view.name} view, {shown}{choose}")
 
 
 def view_options_from(ctx: click.Context, default_view: str) -> ViewOptions:
@@ -68,9 +81,16 @@ def view_options_from(ctx: click.Context, default_view: str) -> ViewOptions:
             view = next(v for v in VIEWS.values() if output.name in v.renders)
     if output.flag:
         refuse_given(ctx, OPTIONS.keys() - output.takes, output.flag, output.title)
-    refuse_given(ctx, OPTIONS.keys() - view.takes, view.flag, view.flag)
+    if views:
+        refuse_given(ctx, OPTIONS.keys() - view.takes, view.flag, view.flag)
+    else:
+        for name in sorted(OPTIONS.keys() - view.takes):
+            if _given(ctx, name):
+                _refuse_for_default(ctx, view, output, DECLARED[name].flag, name)
     options = ViewOptions(view.name, output.name, **{name: params[name] for name in OPTIONS})
     if options.fields is not None and "hessian" in options.fields:  # --fields hessian asks for it
+        if "hessian" not in view.takes and not views:
+            _refuse_for_default(ctx, view, output, "--fields hessian", "hessian")
         if "hessian" not in view.takes:
             raise UsageError(f"--fields hessian and {view.flag} do not go together: {view.flag} has no Hessian")
         options = options._replace(hessian=True)
