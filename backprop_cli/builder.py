@@ -46,8 +46,9 @@ class _Array:
 class Builder:
     """Parser callbacks that grow one program's graph as the parser reduces (one builder a parse).
 
-    Tokens are anything with ``type``, ``value``, ``start_pos`` and ``end_pos``: Lark's own, or
-    :class:`~backprop_cli.lalr.Token`.
+    A token is read as the ``re.Match`` that found it (``group()``, ``start()``, ``end()``): the
+    fast path hands over the matches themselves, the reference path Lark's tokens in
+    :class:`~backprop_cli.parse.LarkToken`.
     """
 
     def __init__(self, source: str, functions: dict[str, Op] = FUNCTIONS) -> None:
@@ -91,20 +92,20 @@ class Builder:
     # Leaves ------------------------------------------------------------------------------------
 
     def _float(self, tok: Any) -> float:
-        value = float(tok.value)
+        value = float(tok.group())
         if not math.isfinite(value):
             raise self.error(
-                f"the number {tok.value} is too large for a float64", tok.start_pos, tok.end_pos, ExpressionError
+                f"the number {tok.group()} is too large for a float64", tok.start(), tok.end(), ExpressionError
             )
         return value
 
     def number(self, c: list[Any]) -> Item:
         tok = c[0]
-        return self.node("const", (), tok.start_pos, tok.end_pos, const=self._float(tok))
+        return self.node("const", (), tok.start(), tok.end(), const=self._float(tok))
 
     def name(self, c: list[Any]) -> Item:
         tok = c[0]
-        start, end, name = tok.start_pos, tok.end_pos, tok.value
+        start, end, name = tok.start(), tok.end(), tok.group()
         if name in self.assigned:
             return (self.assigned[name][0], start, end)
         if name in CONSTANTS:
@@ -139,28 +140,28 @@ class Builder:
     def superscript_pow(self, c: list[Any]) -> Item:
         """``x²`` is ``x^2``: the superscript is the exponent, a literal."""
         base, tok = c
-        exponent = float(tok.value.translate(SUPERSCRIPT_DIGITS))
-        power = self.node("const", (), tok.start_pos, tok.end_pos, const=exponent)
-        return self.node("pow", (base[0], power[0]), base[1], tok.end_pos)
+        exponent = float(tok.group().translate(SUPERSCRIPT_DIGITS))
+        power = self.node("const", (), tok.start(), tok.end(), const=exponent)
+        return self.node("pow", (base[0], power[0]), base[1], tok.end())
 
     def neg(self, c: list[Any]) -> Item:
         minus, a = c
-        return self.node("neg", (a[0],), minus.start_pos, a[2])
+        return self.node("neg", (a[0],), minus.start(), a[2])
 
     def pos(self, c: list[Any]) -> Item:
         plus, a = c
-        return (a[0], plus.start_pos, a[2])
+        return (a[0], plus.start(), a[2])
 
     def group(self, c: list[Any]) -> Item:
         lpar, a, rpar = c
-        return (a[0], lpar.start_pos, rpar.end_pos)
+        return (a[0], lpar.start(), rpar.end())
 
     def arguments(self, c: list[Any]) -> list[Any]:
         return c
 
     def call(self, c: list[Any]) -> Item:
         tok, _, given, rpar = c
-        name = tok.value
+        name = tok.group()
         items: list[Item] = [a for a in given if not isinstance(a, _Keyword)]
         keywords = [a for a in given if isinstance(a, _Keyword)]
         op = OVERLOADS.get((name, len(items))) or self.functions.get(name)
@@ -171,8 +172,8 @@ class Builder:
             known = ", ".join(sorted(FUNCTIONS))
             raise self.error(
                 f"unknown function '{name}'{hint}; the functions are: {known}",
-                tok.start_pos,
-                tok.end_pos,
+                tok.start(),
+                tok.end(),
                 FunctionError,
             )
         for keyword in keywords:
@@ -191,14 +192,14 @@ class Builder:
             also = " and optionally axis=k" if op.axis else ""
             raise self.error(
                 f"{name}() takes {op.arity} argument{plural}{also}, got {len(items) + len(keywords)}",
-                tok.start_pos,
-                rpar.end_pos,
+                tok.start(),
+                rpar.end(),
                 FunctionError,
             )
         args = [a[0] for a in items] + ([] if rule_axis is None else [rule_axis])
         for keyword in keywords:
             args.append(self.node("const", (), keyword.start, keyword.end, const=keyword.value)[0])
-        return self.node(op.name, tuple(args), tok.start_pos, rpar.end_pos)
+        return self.node(op.name, tuple(args), tok.start(), rpar.end())
 
     def _axis(self, item: Item) -> _Keyword:
         """An axis given by position: a whole-number literal, perhaps negative."""
@@ -216,8 +217,8 @@ class Builder:
     def keyword(self, c: list[Any]) -> _Keyword:
         tok, (value, _, end) = c
         if not value.is_integer():
-            raise self.error(f"{tok.value}= takes a whole number", tok.start_pos, end, FunctionError)
-        return _Keyword(tok.value, value, tok.start_pos, end)
+            raise self.error(f"{tok.group()}= takes a whole number", tok.start(), end, FunctionError)
+        return _Keyword(tok.group(), value, tok.start(), end)
 
     # Arrays ----------------------------------------------------------------------------------
 
@@ -226,16 +227,16 @@ class Builder:
 
     def index(self, c: list[Any]) -> Item:
         a, _, y, rsqb = c
-        return self.node("pick", (a[0], y[0]), a[1], rsqb.end_pos)
+        return self.node("pick", (a[0], y[0]), a[1], rsqb.end())
 
     def transposed(self, c: list[Any]) -> Item:
         a, tok = c
-        return self.node("transpose", (a[0],), a[1], tok.end_pos)
+        return self.node("transpose", (a[0],), a[1], tok.end())
 
     def signed(self, c: list[Any]) -> tuple[float, int, int]:
         tok = c[-1]
         value = self._float(tok)
-        return (-value if len(c) == 2 else value, c[0].start_pos, tok.end_pos)
+        return (-value if len(c) == 2 else value, c[0].start(), tok.end())
 
     def array(self, c: list[Any]) -> _Array:
         lsqb, *elements, rsqb = c
@@ -247,7 +248,7 @@ class Builder:
                 rows.append(e[0])
         kinds = {isinstance(r, _Array) for r in rows}
         if len(kinds) > 1:
-            raise self.error("an array literal mixes numbers and lists", lsqb.start_pos, rsqb.end_pos, ExpressionError)
+            raise self.error("an array literal mixes numbers and lists", lsqb.start(), rsqb.end(), ExpressionError)
         if kinds == {True}:
             lengths = [r.shape for r in rows]
             if any(s != lengths[0] for s in lengths):
@@ -259,8 +260,8 @@ class Builder:
                     bad.end,
                     ExpressionError,
                 )
-            return _Array(tuple(r.data for r in rows), (len(rows), *lengths[0]), lsqb.start_pos, rsqb.end_pos)
-        return _Array(tuple(rows), (len(rows),), lsqb.start_pos, rsqb.end_pos)
+            return _Array(tuple(r.data for r in rows), (len(rows), *lengths[0]), lsqb.start(), rsqb.end())
+        return _Array(tuple(rows), (len(rows),), lsqb.start(), rsqb.end())
 
     def literal(self, c: list[_Array]) -> Item:
         a = c[0]
@@ -270,7 +271,7 @@ class Builder:
 
     def assign(self, c: list[Any]) -> None:
         tok, a = c
-        name, start, end = tok.value, tok.start_pos, tok.end_pos
+        name, start, end = tok.group(), tok.start(), tok.end()
         if name in CONSTANTS:
             raise self.error(f"'{name}' is a constant and cannot be assigned", start, end)
         if name in self.functions:

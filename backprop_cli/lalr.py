@@ -1,11 +1,13 @@
 """Lark's LALR tables, run by a short loop: the grammar stays in Lark, the per-token cost drops.
 
 Lark builds the parse table from ``grammars/expr.lark``; :class:`Tables` reads it once and
-:func:`run` drives it over tokens from one regular expression. Callbacks get the same children
-Lark's own parser would hand a transformer (anonymous tokens filtered, ``_rules`` spliced in,
-``?rules`` with one child passed through), so :class:`~backprop_cli.parse.Builder` serves both.
-Against Lark's own loop this saves the token objects, the per-reduction wrapper calls and the
-hashing of rule objects: about 3× on a long sum (``bench/parse_options.py``).
+:func:`run` drives it over the matches of one regular expression (the terminals, in the order
+Lark's basic lexer tries them). Callbacks get the same children Lark's own parser would hand a
+transformer (anonymous tokens filtered, ``_rules`` spliced in, ``?rules`` with one child passed
+through), except that a token is the ``re.Match`` that found it (``group()``, ``start()``,
+``end()``); :class:`~backprop_cli.parse.Builder` reads tokens that way, and the reference path
+hands it Lark's tokens the same way. Against Lark's own loop this saves the token objects, the
+per-reduction wrapper calls and the hashing of rule objects.
 
 It knows nothing of backprop. A syntax error here is only detected (:class:`Rejected`); the
 caller asks Lark's own parser for the exception, so error messages come from one place.
@@ -14,27 +16,11 @@ caller asks Lark's own parser for the exception, so error messages come from one
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import chain
 from typing import Any
 
 END = "$END"
-
-
-class Token:
-    """A token with the attributes of ``lark.Token`` that callbacks read."""
-
-    __slots__ = ("end_pos", "start_pos", "type", "value")
-
-    def __init__(self, type: str, value: str, start_pos: int, end_pos: int) -> None:
-        self.type = type
-        self.value = value
-        self.start_pos = start_pos
-        self.end_pos = end_pos
-
-    def __repr__(self) -> str:
-        return f"Token({self.type!r}, {self.value!r})"
 
 
 class Rejected(Exception):
@@ -58,12 +44,18 @@ class Rule:
 
 @dataclass(frozen=True, slots=True)
 class Tables:
-    """The lexer's regular expression and the LALR table, read from a ``Lark`` object."""
+    """The lexer's regular expression and the LALR table, read from a ``Lark`` object, with every
+    symbol (terminal or rule name) numbered, so that a table row is a list indexed by symbol."""
 
     regex: re.Pattern[str]
-    ignore: frozenset[str]
-    actions: dict[int, dict[str, int]]
-    """state -> terminal or rule name -> next state (shift, goto) or ``~rule`` (reduce)."""
+    """The terminals as one alternation of named groups, then an empty group at the end of the text
+    (the end token)."""
+    kinds: tuple[int, ...]
+    """A match's ``lastindex`` -> the symbol it is."""
+    symbols: dict[str, int]
+    ignore: frozenset[int]
+    actions: tuple[tuple[int | None, ...], ...]
+    """state -> symbol -> next state (shift, goto), ``~rule`` (reduce) or None (a syntax error)."""
     rules: tuple[Rule, ...]
     start: int
     end: int
@@ -76,19 +68,27 @@ class Tables:
         terminals = sorted(
             lark.terminals, key=lambda t: (-t.priority, -t.pattern.max_width, -len(t.pattern.value), t.name)
         )
-        regex = re.compile("|".join(f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in terminals))
+        regex = re.compile("|".join(f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in terminals) + r"|(\Z)")
         table = lark.parser.parser.parser.parse_table
+        names = [t.name for t in terminals] + [END] + sorted({rule.origin.name for rule in lark.rules})
+        symbols = {name: code for code, name in enumerate(names)}
+        # A terminal's own groups are never a match's lastindex (its named group closes last): an
+        # index past every symbol, should one ever be, fails at once instead of parsing wrong.
+        kinds = [len(names)] * (regex.groups + 1)
+        for name, group in regex.groupindex.items():
+            kinds[group] = symbols[name]
+        kinds[regex.groups] = symbols[END]
         rule_ids = {rule: i for i, rule in enumerate(lark.rules)}
-        actions = {
-            state: {
-                symbol: (~rule_ids[arg] if action.name == "Reduce" else arg) for symbol, (action, arg) in row.items()
-            }
-            for state, row in table.states.items()
-        }
+        actions = [[None] * len(names) for _ in range(max(table.states) + 1)]
+        for state, row in table.states.items():
+            for symbol, (action, arg) in row.items():
+                actions[state][symbols[symbol]] = ~rule_ids[arg] if action.name == "Reduce" else arg
         return cls(
             regex,
-            frozenset(lark.lexer_conf.ignore),
-            actions,
+            tuple(kinds),
+            symbols,
+            frozenset(symbols[name] for name in lark.lexer_conf.ignore),
+            tuple(map(tuple, actions)),
             tuple(_rule(rule) for rule in lark.rules),
             table.start_states["start"],
             table.end_states["start"],
@@ -108,96 +108,114 @@ def _rule(rule: Any) -> Rule:
     return Rule(size, rule.origin.name, rule.alias or rule.origin.name, None if plain else keep, expand1)
 
 
-def lex(tables: Tables, text: str, newline: str, opening: tuple[str, ...], closing: tuple[str, ...]) -> Iterator[Token]:
-    """The tokens of ``text``, as the parser asks for them (as Lark's lexer does: a million-term
-    program never holds all its tokens at once); :class:`Rejected` at a character no terminal matches.
+def run(  # noqa: PLR0915 - one loop on purpose: a function call per token is what this saves
+    tables: Tables, text: str, transformer: object, newline: str, opening: tuple[str, ...], closing: tuple[str, ...]
+) -> Any:
+    """Lex and parse ``text``, calling ``transformer``'s methods as rules reduce; return the start
+    rule's value.
 
-    ``newline`` tokens are dropped between ``opening`` and ``closing`` ones (a line goes on
-    inside parentheses or brackets).
+    Tokens are matched as the parser needs them (as Lark's lexer does: a million-term program never
+    holds all its tokens at once). ``newline`` tokens are dropped between ``opening`` and
+    ``closing`` ones (a line goes on inside parentheses or brackets). Raises :class:`Rejected` where
+    the table has no action for a token, or at a character no terminal matches. A rule without a
+    method gives its children as a list (Lark gives a tree); a ``_rule``'s are spliced into its parent.
     """
+    symbols, kinds, actions = tables.symbols, tables.kinds, tables.actions
+    reduce, unit = _reductions(tables, transformer)
     ignore = tables.ignore
-    pos = depth = 0
-    for match in tables.regex.finditer(text):
-        start = match.start()
-        if start != pos:
-            break
-        kind = match.lastgroup or ""
-        pos = match.end()
-        if kind in ignore:
-            continue
-        if kind == newline:
-            if depth:
-                continue
-        elif kind in opening:
-            depth += 1
-        elif kind in closing and depth:
-            depth -= 1
-        yield Token(kind, match.group(), start, pos)
-    if pos != len(text):
-        raise Rejected(pos)
-
-
-def run(tables: Tables, tokens: Iterable[Token], end_pos: int, transformer: object) -> Any:
-    """Parse ``tokens``, calling ``transformer``'s methods as rules reduce; return the start rule's value.
-
-    Raises :class:`Rejected` where the table has no action for a token. A rule without a method
-    gives its children as a list (Lark gives a tree); a ``_rule``'s are spliced into its parent.
-    """
-    rules = tables.rules
-    callbacks: list[Callable[[list[Any]], Any] | None] = [getattr(transformer, r.callback, None) for r in rules]
-    # ?rules with one symbol: the child's value stays on the stack, only the state changes.
-    unit = [rule.expand1 and rule.size == 1 and rule.keep is None for rule in rules]
-    actions = tables.actions
+    nl = symbols[newline]
+    opens = {symbols[name] for name in opening}
+    special = ignore | opens | {nl} | {symbols[name] for name in closing}
     end_state = tables.end
     states = [tables.start]
     values: list[Any] = []
-    end = Token(END, "", end_pos, end_pos)
+    depth = 0
     # A chain of unit reductions (x is an atom, a postfix, a power, a unary, a product...) depends
     # only on the two states on top and the token: followed once, then looked up.
-    chains: dict[tuple[int, int, str], int] = {}
-    for token in chain(tokens, (end,)):
-        kind = token.type
+    chains: dict[tuple[int, int, int], int] = {}
+    # re.Pattern.scanner(text).match: each match anchored where the last one ended (None at a character
+    # no terminal matches); the regular expression's last group matches at the end of the text.
+    scanner = tables.regex.scanner(text)  # type: ignore[attr-defined]
+    for match in iter(scanner.match, None):
+        kind = kinds[match.lastindex or 0]
+        if kind in special:
+            if kind in ignore:
+                continue
+            if kind == nl:
+                if depth:
+                    continue
+            elif kind in opens:
+                depth += 1
+            elif depth:
+                depth -= 1
         while True:
             top = states[-1]
-            action = actions[top].get(kind)
+            action = actions[top][kind]
             if action is None:
-                raise Rejected(token)
+                raise Rejected(match.start())
             if action >= 0:
                 states.append(action)
-                values.append(token)
+                values.append(match)
                 break
-            rule = rules[~action]
             if unit[~action]:
-                key = (states[-2], top, kind)
+                below = states[-2]
+                key = (below, top, kind)
                 state = chains.get(key)
                 if state is None:
-                    state = actions[states[-2]][rule.origin]
-                    while (
-                        (next_action := actions[state].get(kind)) is not None and next_action < 0 and unit[~next_action]
-                    ):
-                        state = actions[states[-2]][rules[~next_action].origin]
-                    chains[key] = state
+                    state = chains[key] = _chain(actions, reduce, unit, below, action, kind)
                 states[-1] = state
                 continue
-            size = rule.size
+            size, origin, keep, expand1, callback = reduce[~action]
             if size:
                 children = values[-size:]
                 del values[-size:]
                 del states[-size:]
             else:
                 children = []
-            if rule.keep is not None:
-                children = _filter(children, rule.keep)
-            callback = callbacks[~action]
-            if rule.expand1 and len(children) == 1:
+            if keep is not None:
+                children = _filter(children, keep)
+            if expand1 and len(children) == 1:
                 values.append(children[0])
             else:
                 values.append(children if callback is None else callback(children))
-            state = actions[states[-1]][rule.origin]
+            state = actions[states[-1]][origin]
             if state == end_state:
                 return values[-1]
-            states.append(state)
-    raise Rejected(end)  # pragma: no cover - the table accepts only at the end
+            states.append(state)  # type: ignore[arg-type]
+    raise Rejected(len(text))  # a character no terminal matches (the end's match accepts or rejects)
+
+
+Reduction = tuple[int, int, "tuple[tuple[int, bool], ...] | None", bool, "Callable[[list[Any]], Any] | None"]
+
+
+def _reductions(tables: Tables, transformer: object) -> tuple[list[Reduction], list[bool]]:
+    """Per rule: (size, the symbol it reduces to, the children kept, whether it passes one child
+    through, its callback or None); and whether it is a unit ``?rule`` (one symbol, passed through:
+    the child's value stays on the stack, only the state changes)."""
+    reduce = [
+        (r.size, tables.symbols[r.origin], r.keep, r.expand1, getattr(transformer, r.callback, None))
+        for r in tables.rules
+    ]
+    unit = [rule.expand1 and rule.size == 1 and rule.keep is None for rule in tables.rules]
+    return reduce, unit
+
+
+def _chain(
+    actions: tuple[tuple[int | None, ...], ...],
+    reduce: list[Reduction],
+    unit: list[bool],
+    below: int,
+    action: int,
+    kind: int,
+) -> int:
+    """The state a chain of unit reductions ends in, from the reduction ``action``, over the state ``below``."""
+    state = actions[below][reduce[~action][1]]
+    while True:
+        assert state is not None  # a goto always exists
+        next_action = actions[state][kind]
+        if next_action is None or next_action >= 0 or not unit[~next_action]:
+            return state
+        state = actions[below][reduce[~next_action][1]]
 
 
 def _filter(children: list[Any], keep: tuple[tuple[int, bool], ...]) -> list[Any]:

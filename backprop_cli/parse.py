@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from lark import Lark, Token
@@ -71,7 +71,40 @@ LARK_OPTIONS: dict[str, Any] = {
 """How Lark builds the parser; the shipped parse tables are generated with these (see tables.py)."""
 
 
-def _lark(transformer: Builder | None = None) -> Lark:
+class LarkToken:
+    """A Lark token read as the fast path reads its tokens, the ``re.Match`` that found each."""
+
+    __slots__ = ("token",)
+
+    def __init__(self, token: Token) -> None:
+        self.token = token
+
+    def group(self) -> str:
+        return str(self.token)
+
+    def start(self) -> int:
+        return self.token.start_pos or 0
+
+    def end(self) -> int:
+        return self.token.end_pos or 0
+
+
+class LarkCallbacks:
+    """A builder's callbacks as Lark's parser calls them: each token handed over as a :class:`LarkToken`."""
+
+    def __init__(self, builder: Builder) -> None:
+        self.builder = builder
+
+    def __getattr__(self, name: str) -> Callable[[list[Any]], Any]:
+        callback = getattr(self.builder, name)
+
+        def call(children: list[Any]) -> Any:
+            return callback([LarkToken(c) if isinstance(c, Token) else c for c in children])
+
+        return call
+
+
+def _lark(transformer: LarkCallbacks | None = None) -> Lark:
     """Lark's parser, from the parse tables shipped in the package (never from a pickle)."""
     return load_tables(grammar_text(), LARK_OPTIONS, transformer=transformer)
 
@@ -89,7 +122,7 @@ def parse(source: str, functions: dict[str, Op] = FUNCTIONS) -> Graph:
     tables = _tables()
     builder = Builder(source, functions)
     try:
-        lalr.run(tables, lalr.lex(tables, source, "_NL", OPENING, CLOSING), len(source), builder)
+        lalr.run(tables, source, builder, "_NL", OPENING, CLOSING)
     except lalr.Rejected:
         # A syntax error or a character no terminal matches: Lark's own parser words it (what it
         # expected there), so there is one place for them. Tokens are lexed as they are needed, as
@@ -102,7 +135,7 @@ def parse_with_lark(source: str, functions: dict[str, Op] = FUNCTIONS) -> Graph:
     """The reference parse: Lark's own lexer and LALR parser, calling a :class:`Builder`."""
     builder = Builder(source, functions)
     try:
-        _lark(builder).parse(source)
+        _lark(LarkCallbacks(builder)).parse(source)
     except UnexpectedInput as exc:
         raise _syntax_error(source, exc) from None
     return builder.graph()

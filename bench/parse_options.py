@@ -29,7 +29,7 @@ from lark import Lark
 from backprop_cli import lalr
 from backprop_cli.builder import Builder
 from backprop_cli.graph import Graph
-from backprop_cli.parse import ParenNewlines, _tables, grammar_text, parse
+from backprop_cli.parse import LarkCallbacks, ParenNewlines, _tables, grammar_text, parse
 
 
 def programs(n: int) -> dict[str, str]:
@@ -47,7 +47,9 @@ def with_lark(grammar: str, **options: Any) -> Callable[[str], Graph]:
 
     def run(source: str) -> Graph:
         builder = Builder(source)
-        Lark(grammar, parser="lalr", transformer=builder, maybe_placeholders=False, cache=True, **options).parse(source)
+        Lark(
+            grammar, parser="lalr", transformer=LarkCallbacks(builder), maybe_placeholders=False, cache=True, **options
+        ).parse(source)
         return builder.graph()
 
     return run
@@ -55,9 +57,8 @@ def with_lark(grammar: str, **options: Any) -> Callable[[str], Graph]:
 
 def fast_parts(source: str, tables: lalr.Tables | None = None) -> Graph:
     tables = tables or _tables()
-    tokens = lalr.lex(tables, source, "_NL", ("LPAR", "LSQB"), ("RPAR", "RSQB"))
     builder = Builder(source)
-    lalr.run(tables, tokens, len(source), builder)
+    lalr.run(tables, source, builder, "_NL", ("LPAR", "LSQB"), ("RPAR", "RSQB"))
     return builder.graph()
 
 
@@ -99,11 +100,20 @@ def cython_option(grammar: str) -> Callable[[str], Graph] | str:
     except ImportError:
         return "not installed"
 
-    class Str:  # lark-cython tokens are not str: give the builder what it reads
-        __slots__ = ("end_pos", "start_pos", "type", "value")
+    class Str:  # lark-cython tokens are not str: give the builder what it reads (as from a re.Match)
+        __slots__ = ("token",)
 
         def __init__(self, t: Any) -> None:
-            self.type, self.value, self.start_pos, self.end_pos = t.type, t.value, t.start_pos, t.end_pos
+            self.token = t
+
+        def group(self) -> str:
+            return str(self.token.value)
+
+        def start(self) -> int:
+            return int(self.token.start_pos)
+
+        def end(self) -> int:
+            return int(self.token.end_pos)
 
     class Tokens(Builder):  # converts the tokens of the leaves and operators it reads
         def __getattribute__(self, name: str) -> Any:

@@ -55,6 +55,13 @@ def test_fast_parser_matches_lark_on_hand_picked_programs() -> None:
         "x + y\n* 2",
         "",
         "# only a comment",
+        # Carriage returns, ignored text at the very end, a bad character after ignored text.
+        "q = x\r\nq * 2\r\n",
+        "(x\r\n+ y)\r",
+        "x + y   ",
+        "x  # the end",
+        "x # a note\n  $",
+        "x\t\f+ 1",
     ]
     for source in cases:
         assert outcome(parse, source) == outcome(parse_with_lark, source), source

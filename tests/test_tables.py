@@ -10,7 +10,7 @@ import pytest
 
 from backprop_cli import tables
 from backprop_cli.builder import Builder
-from backprop_cli.parse import LARK_OPTIONS, grammar_text
+from backprop_cli.parse import LARK_OPTIONS, LarkCallbacks, grammar_text
 
 SHIPPED = Path(__file__).resolve().parent.parent / "grammars" / tables.TABLES_FILE
 
@@ -23,7 +23,7 @@ def test_regenerating_the_tables_gives_the_same_bytes() -> None:
 def test_the_shipped_tables_are_loaded_not_built(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(lark.Lark, "__init__", None)  # building from the grammar would fail
     builder = Builder("")
-    parser = tables.load(grammar_text(), LARK_OPTIONS, transformer=builder)
+    parser = tables.load(grammar_text(), LARK_OPTIONS, transformer=LarkCallbacks(builder))
     parser.parse("q = x + y\nf = q * z")
     assert builder.ops == ["var", "var", "add", "var", "mul"]
 
@@ -43,7 +43,7 @@ def test_tables_that_do_not_match_are_not_used(monkeypatch: pytest.MonkeyPatch, 
     loaded = []
     monkeypatch.setattr(lark.Lark, "_load_from_dict", classmethod(lambda cls, *a, **k: loaded.append(1)))
     builder = Builder("")
-    parser = tables.load(grammar, options, transformer=builder)
+    parser = tables.load(grammar, options, transformer=LarkCallbacks(builder))
     assert loaded == []
     parser.parse("x ^ 2")
     assert builder.ops == ["var", "const", "pow"]
