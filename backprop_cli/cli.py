@@ -4,7 +4,6 @@ turns every failure into a message and an exit code, never a Python traceback.
 
 from __future__ import annotations
 
-import gc
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
@@ -12,10 +11,9 @@ from typing import Any, NoReturn
 import click
 
 from . import __version__
-from .commands.options import HELP_HINT, SETTINGS, Run, unknown_option
-from .errors import BackpropError, InternalError, UsageError
-from .output import forget_warnings, report
-from .streams import OutputFailed, ReaderGone
+from .commands.options import HELP_HINT, SETTINGS, unknown_option
+from .errors import UsageError
+from .run import Run, guarded
 
 
 def usage_error(exc: click.ClickException) -> UsageError:
@@ -68,36 +66,17 @@ class Backprop(click.Group):
     ) -> NoReturn:
         argv = list(sys.argv[1:] if args is None else args)
         run = Run()
-        forget_warnings()
-        # One run is short and makes no reference cycles of its own; the cyclic garbage collector
-        # would only add ~10% to the time of a large expression (many small objects).
-        gc.disable()
-        try:
-            code = super().main(argv, prog_name or "backprop", standalone_mode=False, obj=run, **extra)
-        except BackpropError as err:
-            report(err, run.as_json)
-        except click.ClickException as exc:
-            report(usage_error(exc), run.as_json)
-        except (KeyboardInterrupt, EOFError, click.Abort):
-            click.echo("interrupted", err=True)
-            raise SystemExit(130) from None
-        except BrokenPipeError:
-            # The reader (head, less) went away: stop quietly, as Unix tools do.
-            raise SystemExit(0) from None
-        except (ReaderGone, OutputFailed):
-            raise  # the entry point reports a failed output (entry.py)
-        except MemoryError:
-            report(UsageError("out of memory: the expression is too large for this machine"), run.as_json)
-        except Exception:
-            if run.debug:
-                raise
-            report(
-                InternalError("internal error: this is a bug in backprop; run again with --debug for the traceback"),
-                run.as_json,
-            )
-        finally:
-            gc.enable()
-        raise SystemExit(code if isinstance(code, int) else 0)
+
+        def body() -> object:
+            try:
+                name = prog_name or "backprop"
+                return super(Backprop, self).main(argv, name, standalone_mode=False, obj=run, **extra)
+            except click.ClickException as exc:
+                raise usage_error(exc) from None
+            except click.Abort:  # click's word for Ctrl-C (or end of input) during the command
+                raise KeyboardInterrupt from None
+
+        guarded(body, run)
 
 
 @click.group(cls=Backprop, invoke_without_command=True, context_settings=SETTINGS)

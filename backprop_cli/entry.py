@@ -19,16 +19,25 @@ _signal.signal(_signal.SIGINT, interrupted)  # already done by the package when 
 
 
 def main() -> None:
-    """``backprop``: run the command line; report a failed output; exit with the run's code."""
+    """``backprop``: run the command line; report a failed output; exit with the run's code.
+
+    ``backprop eval``'s usual command lines are read without click (commands/eval_argv.py); click
+    reads every other one.
+    """
     from .streams import EXIT_OUTPUT, OutputFailed, ReaderGone, guard
 
     guard()
-    from .cli import cli
+    from .commands import eval_argv
 
+    line = eval_argv.read(sys.argv[1:])
     code: object = 0
     try:
         try:
-            cli.main()
+            if line is None:
+                from .cli import cli
+
+                cli.main()
+            eval_argv.run(line)
         except SystemExit as exit:
             code = exit.code
         sys.stdout.flush()  # here, not at exit, so that a failure is reported

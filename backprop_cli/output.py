@@ -9,11 +9,9 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, NoReturn
 
-import click
-
 from .errors import BackpropError
 from .formatting import printable, shorten
-from .streams import ReaderGone
+from .streams import ReaderGone, echo
 from .views.theme import DIM
 
 PIPE_WIDTH = 100_000
@@ -28,15 +26,15 @@ def report(err: BackpropError, as_json: bool) -> NoReturn:
     pos = err.position
     where = f" (line {pos[0]}, column {pos[1]})" if pos else ""
     # Messages quote the input (a name, a subexpression): bounded, and never an escape sequence.
-    click.echo(f"error: {printable(shorten(err.message))}{where}", err=True)
+    echo(f"error: {printable(shorten(err.message))}{where}", err=True)
     excerpt = err.excerpt()
     if excerpt:
-        click.echo(excerpt, err=True)
+        echo(excerpt, err=True)
     if as_json:
         from .views.json_view import dumps, error
 
         with contextlib.suppress(ReaderGone):
-            click.echo(dumps(error(err)))
+            echo(dumps(error(err)))
             sys.stdout.flush()
     raise SystemExit(err.exit_code)
 
@@ -49,7 +47,7 @@ def warn(messages: Sequence[str]) -> None:
     """Print warnings on stderr, and keep them for the JSON output."""
     for message in messages:
         _warnings.append(message)
-        click.echo(f"warning: {printable(shorten(message))}", err=True)
+        echo(f"warning: {printable(shorten(message))}", err=True)
 
 
 def warnings_so_far() -> list[str]:
@@ -101,6 +99,8 @@ def keys() -> Iterator[Callable[[], str]]:
     try:
         import termios
     except ImportError:  # Windows: click reads one key without echo
+        import click
+
         yield lambda: click.getchar(echo=False)
         return
     fd = sys.stdin.fileno()
@@ -165,7 +165,7 @@ def print_rich(renderable: Any, svg: str | None = None, pause: bool = False, asc
         console = _console(width=PIPE_WIDTH, color_system=None)
         with console.capture() as capture:
             console.print(renderable)
-        click.echo("\n".join(line.rstrip() for line in capture.get().splitlines()))
+        echo("\n".join(line.rstrip() for line in capture.get().splitlines()))
     if svg is not None:
         width = _console(width=PIPE_WIDTH).measure(renderable).maximum
         save_svg(renderable, svg, max(40, min(width, 200)))

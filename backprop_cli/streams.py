@@ -109,6 +109,49 @@ def unicode_output(stream: object = None) -> bool:
     return True
 
 
+_ANSI = r"\033\[[0-?]*[ -/]*[@-~]"
+"""An ANSI colour or style code, as click.echo strips them."""
+
+
+def echo(text: str, err: bool = False) -> None:
+    """``click.echo(text, err=err)`` without importing click: a line on standard output or error.
+
+    As click does: nothing without the stream (``pythonw``); the text, then a new line, then a flush;
+    ANSI codes stripped unless the stream is a terminal; and a stream whose encoding is ASCII (which
+    click takes for a misconfigured one) written in UTF-8 instead, any unencodable character replaced.
+    """
+    stream = sys.stderr if err else sys.stdout
+    if stream is None:
+        return
+    text += "\n"
+    if "\033" in text and not _isatty(stream):
+        import re
+
+        text = re.sub(_ANSI, "", text)
+    buffer = getattr(stream, "buffer", None)
+    if buffer is not None and _is_ascii(getattr(stream, "encoding", None) or "ascii"):
+        stream.flush()
+        buffer.write(text.encode("utf-8", "replace"))
+        buffer.flush()
+        return
+    stream.write(text)
+    stream.flush()
+
+
+def _isatty(stream: object) -> bool:
+    try:
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except (OSError, ValueError):  # closed
+        return False
+
+
+def _is_ascii(encoding: str) -> bool:
+    try:
+        return codecs.lookup(encoding).name == "ascii"
+    except LookupError:
+        return False
+
+
 def guard() -> None:
     """Install the reporting standard output, and stand-ins for a closed standard input.
 

@@ -395,7 +395,7 @@ def test_an_option_that_two_commands_take_is_declared_once() -> None:
             users.setdefault(flag, []).append(name)
             if flag in declared:
                 d = declared[flag]
-                made = click.Option([d.flag, d.param], **{**d.settings, "default": param.default, "help": param.help})
+                made = d.but(default=param.default, help=param.help)(lambda: None).__click_params__[0]  # type: ignore[attr-defined]
                 assert (param.name, param.is_flag, param.metavar, param.callback) == (
                     made.name,
                     made.is_flag,

@@ -202,6 +202,8 @@ def test_ctrl_c_from_the_first_instruction_on(where: str) -> None:
     hook = f"""
 import os, signal, sys
 import backprop_cli.entry
+if {where!r} == "click":  # eval's usual command lines are read without click (commands/eval_argv.py)
+    os.environ["BACKPROP_ALWAYS_CLICK"] = "1"
 class Interrupt:
     def find_spec(self, name, path=None, target=None):
         if name == {where!r}:

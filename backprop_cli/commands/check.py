@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from ..hessian_check import EntryCheck
 
 from .declarations import DECLARED, source_arguments
-from .options import BackpropCommand
+from .options import BackpropCommand, given
 from .viewing import refuse_given
 
 
@@ -77,7 +77,7 @@ def command(
     from .loading import SCALAR_ONLY, bind, check_wrt, load_graph
 
     if as_json:
-        refuse_given(ctx, ["ascii", "digits"], DECLARED["as_json"].flag, "JSON")
+        refuse_given(given(ctx), ["ascii", "digits"], DECLARED["as_json"].flag, "JSON")
     from ..streams import unicode_output
 
     ascii = ascii or not unicode_output()  # an output that cannot encode ∂ (Latin-1, ASCII)

@@ -9,7 +9,7 @@ import click
 
 from ..errors import UsageError
 from .declarations import DECLARED
-from .options import BackpropCommand
+from .options import BackpropCommand, given
 from .viewing import combinations_help, refuse_given, view_options, view_options_from
 
 
@@ -33,7 +33,7 @@ def command(ctx: click.Context, /, name: str | None, html_file: str | None, **_:
     """
     from ..demos import ALL_DEMOS as DEMOS
 
-    options = view_options_from(ctx, "steps")
+    options = view_options_from(ctx.params, given(ctx), str(ctx.command.name), "steps")
     if name is None:
         _list(DEMOS, options.output == "json")
         return
@@ -61,7 +61,7 @@ def _refuse_with_page(ctx: click.Context) -> None:
     if chosen:
         raise UsageError(f"{chosen[0]} and --html do not go together: the page has no use for {chosen[0]}")
     outputs = {output.option for output in OUTPUTS.values() if output.option}
-    refuse_given(ctx, (OPTIONS.keys() - {"digits"}) | outputs, "--html", "the page")
+    refuse_given(given(ctx), (OPTIONS.keys() - {"digits"}) | outputs, "--html", "the page")
 
 
 def _value(name: str, value: Any) -> Any:

@@ -7,8 +7,9 @@ from typing import Any
 import click
 
 from .declarations import DECLARED, source_arguments
-from .options import BackpropCommand
-from .viewing import combinations_help, view_options, view_options_from
+from .eval_argv import evaluate_and_show
+from .options import BackpropCommand, given
+from .viewing import combinations_help, view_options
 
 
 def _epilog() -> str:
@@ -17,12 +18,13 @@ def _epilog() -> str:
     return combinations_help() + "\n\n" + language_help()
 
 
+# The options of eval_argv.eval_options(), which reads the common command lines without click.
 @click.command("eval", cls=BackpropCommand, help_epilog=_epilog)
 @source_arguments
 @view_options
 @DECLARED["debug"]
 @click.pass_context
-def command(ctx: click.Context, /, words: tuple[str, ...], file: str | None, **_: Any) -> None:
+def command(ctx: click.Context, /, **_: Any) -> None:
     """Evaluate EXPR and its gradients: the forward pass, then backpropagation.
 
     EXPR is an expression or a program of statements (`q = x + y; f = q * z`); '-' reads it from
@@ -41,10 +43,4 @@ def command(ctx: click.Context, /, words: tuple[str, ...], file: str | None, **_
     Exit codes: 0 success, 1 math error, 2 bad invocation or expression, 74 the output could not be
     written (a full disk), 130 interrupted.
     """
-    from ..args import invocation
-    from .loading import evaluate
-    from .viewing import show
-
-    options = view_options_from(ctx, "table")
-    source, values = invocation(words, file)
-    show(evaluate(source, values, options.mode, options.wrt, options.view, options.hessian), options)
+    evaluate_and_show(ctx.params, given(ctx))

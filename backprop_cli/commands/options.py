@@ -8,31 +8,14 @@ never taken for an expression. The options themselves are declared in :mod:`.dec
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import click
 
 from ..errors import UsageError
-from .declarations import DEBUG_FLAG, FIELDS_FLAG, JSON_FLAG
+from ..run import Run
 
 SETTINGS: dict[str, Any] = {"help_option_names": ["--help"], "max_content_width": 100}
-
-
-@dataclass
-class Run:
-    """What one run of the command line knows before click converts any value: the options named
-    (so that even a usage error is printed as JSON when ``--json`` was asked for)."""
-
-    named: set[str] = field(default_factory=set)
-
-    @property
-    def as_json(self) -> bool:
-        return JSON_FLAG in self.named or FIELDS_FLAG in self.named
-
-    @property
-    def debug(self) -> bool:
-        return DEBUG_FLAG in self.named
 
 
 HELP_HINT = (
@@ -47,6 +30,12 @@ def unknown_option(name: str, known: Sequence[str]) -> UsageError:
     close = difflib.get_close_matches(name, known, n=1) if len(name) <= 64 else []  # difflib indexes every character
     hint = f" (did you mean {close[0]}?)" if close else " (see --help)"
     return UsageError(f"unknown option '{name}'{hint}")
+
+
+def given(ctx: click.Context) -> set[str]:
+    """The parameters given on the command line (not left to their defaults)."""
+    default = (None, click.core.ParameterSource.DEFAULT)
+    return {name for name in ctx.params if ctx.get_parameter_source(name) not in default}
 
 
 class BackpropCommand(click.Command):

@@ -127,3 +127,10 @@ OUTPUTS: dict[str, Output] = {
         Output("latex", "latex", "LaTeX", frozenset({"digits", "mode", "wrt", "no_notes"}), renders.print_text),
     ]
 }
+
+
+def view_parameters() -> list[Declaration]:
+    """Every view flag, output flag and view option, in the order --help lists them."""
+    flags = [Declaration(v.flag, f"view_{v.name}", {"is_flag": True, "help": v.help}) for v in VIEWS.values()]
+    outputs = [DECLARED[output.option] for output in OUTPUTS.values() if output.option]
+    return [*flags, *outputs, *OPTIONS.values()]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, Any
 
-import click
+from ..streams import echo
 
 if TYPE_CHECKING:
     from ..arrays.evaluation import ArrayEvaluation
@@ -108,8 +108,8 @@ def print_json(data: Any, o: ViewOptions) -> None:
     else:
         from ..views.json_view import dumps
 
-        click.echo(dumps(data))
+        echo(dumps(data))
 
 
 def print_text(text: Any, o: ViewOptions) -> None:
-    click.echo(text)
+    echo(text)

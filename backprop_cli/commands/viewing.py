@@ -3,14 +3,12 @@ chose (once), showing an evaluation as chosen, and the table of combinations tha
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
-
-import click
 
 from ..errors import UsageError
 from .declarations import DECLARED
-from .registry import OPTIONS, OUTPUTS, VIEWS, Output, View, ViewOptions
+from .registry import OPTIONS, OUTPUTS, VIEWS, Output, View, ViewOptions, view_parameters
 
 if TYPE_CHECKING:
     from ..arrays.evaluation import ArrayEvaluation
@@ -21,45 +19,37 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def view_options(command: F) -> F:
     """Decorate a command with every view flag, output flag and view option, in that order."""
-    decorators: list[Callable[[F], F]] = [
-        click.option(view.flag, f"view_{view.name}", is_flag=True, help=view.help) for view in VIEWS.values()
-    ]
-    decorators += [DECLARED[output.option] for output in OUTPUTS.values() if output.option]
-    decorators += OPTIONS.values()
-    for decorate in reversed(decorators):
+    for decorate in reversed(view_parameters()):
         command = decorate(command)
     return command
 
 
-def refuse_given(ctx: click.Context, fields: Iterable[str], flag: str, title: str) -> None:
-    """A usage error if any of the options ``fields`` was given on the command line: ``flag`` (called
-    ``title`` in words) has no use for it."""
-    for name in sorted(fields):
-        if _given(ctx, name):
-            given = DECLARED[name].flag
-            raise UsageError(f"{given} and {flag} do not go together: {title} has no use for {given}")
+def refuse_given(given: Iterable[str], fields: Iterable[str], flag: str, title: str) -> None:
+    """A usage error if any of the options ``fields`` is among those ``given`` on the command line:
+    ``flag`` (called ``title`` in words) has no use for it."""
+    both = sorted(set(fields) & set(given))
+    if both:
+        shown = DECLARED[both[0]].flag
+        raise UsageError(f"{shown} and {flag} do not go together: {title} has no use for {shown}")
 
 
-def _given(ctx: click.Context, name: str) -> bool:
-    return ctx.get_parameter_source(name) not in (None, click.core.ParameterSource.DEFAULT)
-
-
-def _refuse_for_default(ctx: click.Context, view: View, output: Output, given: str, option: str) -> NoReturn:
+def _refuse_for_default(command: str, view: View, output: Output, given: str, option: str) -> NoReturn:
     """A usage error for ``given`` that the view shown when none is chosen has no use for: it names that
     view as such (not a flag the user did not type) and the views that take ``option``."""
     others = [v.flag for v in VIEWS.values() if option in v.takes and output.name in v.renders]
     choose = f": choose {' or '.join(others)}" if others else ""
-    shown = f"which {ctx.command.name} shows unless another view is chosen"
+    shown = f"which {command} shows unless another view is chosen"
     raise UsageError(f"{given} does not go with the {view.name} view, {shown}{choose}")
 
 
-def view_options_from(ctx: click.Context, default_view: str) -> ViewOptions:
-    """The ViewOptions of a command line, or a usage error naming the two options that do not go together.
+def view_options_from(params: Mapping[str, Any], given: Iterable[str], command: str, default_view: str) -> ViewOptions:
+    """The ViewOptions of a ``command`` line (its parameters' values, and the names of those given on
+    it), or a usage error naming the two options that do not go together.
 
     Without a view flag the view is ``default_view``, or, if that view lacks the chosen output, the
     first view that has it (``--latex`` alone writes the derivation).
     """
-    params = ctx.params
+    named = set(given)
     views = [name for name in VIEWS if params.get(f"view_{name}")]
     outputs = [name for name, output in OUTPUTS.items() if output.option and params.get(output.option)]
     if params.get("fields") is not None and not outputs:
@@ -80,17 +70,16 @@ def view_options_from(ctx: click.Context, default_view: str) -> ViewOptions:
         if output.name not in view.renders:
             view = next(v for v in VIEWS.values() if output.name in v.renders)
     if output.flag:
-        refuse_given(ctx, OPTIONS.keys() - output.takes, output.flag, output.title)
+        refuse_given(named, OPTIONS.keys() - output.takes, output.flag, output.title)
     if views:
-        refuse_given(ctx, OPTIONS.keys() - view.takes, view.flag, view.flag)
+        refuse_given(named, OPTIONS.keys() - view.takes, view.flag, view.flag)
     else:
-        for name in sorted(OPTIONS.keys() - view.takes):
-            if _given(ctx, name):
-                _refuse_for_default(ctx, view, output, DECLARED[name].flag, name)
+        for name in sorted((OPTIONS.keys() - view.takes) & named):
+            _refuse_for_default(command, view, output, DECLARED[name].flag, name)
     options = ViewOptions(view.name, output.name, **{name: params[name] for name in OPTIONS})
     if options.fields is not None and "hessian" in options.fields:  # --fields hessian asks for it
         if "hessian" not in view.takes and not views:
-            _refuse_for_default(ctx, view, output, "--fields hessian", "hessian")
+            _refuse_for_default(command, view, output, "--fields hessian", "hessian")
         if "hessian" not in view.takes:
             raise UsageError(f"--fields hessian and {view.flag} do not go together: {view.flag} has no Hessian")
         options = options._replace(hessian=True)
