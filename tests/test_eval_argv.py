@@ -235,6 +235,8 @@ CASES: list[tuple[list[str], str, bool]] = [
     ([*SEED, "--latex"], "", FAST),
     ([*SEED, "--latex", "--ascii"], "", FAST),
     ([*SEED, "--steps", "--no-notes", "--pause"], "", FAST),
+    ([*SEED, "--pause"], "", FAST),  # the table, shown unless another view is chosen, has no use for it
+    ([*SEED, "--latex", "--fields", "hessian"], "", FAST),
     ([*SEED, "--svg", "seed.svg"], "", FAST),
     ([*SEED, "--svg", "seed.png"], "", CLICK),
     ([*SEED, "--table", "--max-rows", "2"], "", FAST),
