@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from backprop_cli.engine import evaluate
@@ -129,3 +131,109 @@ def test_long_subexpressions_are_shortened_in_the_middle() -> None:
     text = result.graph.expr(len(result.graph) - 1)
     assert text.startswith("sin(x*0)+sin(x*1)+") and text.endswith("+sin(x*28)+sin(x*29)")
     assert " … " in text and len(text) <= 80 < len(source)
+
+
+# engine.evaluate has two ways to the same answer: the fast passes (flat.py), and the reference
+# passes, which run when the fast path raises flat.Fallback (on any doubt: in practice a math error,
+# which the reference passes word). Each is tested here alone, with the other switched off, against
+# the worked example's numbers (worked-examples.md: q = x + y; f = q * z at x = -2, y = 5, z = -4),
+# so that a correct program through the reference passes is checked too, and a correct program is
+# known to take the fast path. Nodes: x, y, q, z, f.
+WORKED = "q = x + y; f = q * z"
+AT = {"x": -2.0, "y": 5.0, "z": -4.0}
+VALUES = [-2.0, 5.0, 3.0, -4.0, -12.0]
+Expected = tuple[list[tuple[float | None, ...]], dict[str | None, list[float | None]], list[bool]]
+EVALUATIONS: dict[tuple[str, tuple[str, ...] | None], Expected] = {  # (mode, wrt): local, columns, needs
+    ("reverse", None): (
+        [(), (), (1.0, 1.0), (), (-4.0, 3.0)],
+        {None: [-4.0, -4.0, -4.0, 3.0, 1.0]},
+        [True, True, True, True, True],
+    ),
+    ("reverse", ("z",)): (  # nothing towards the nodes z does not reach
+        [(), (), (None, None), (), (None, 3.0)],
+        {None: [None, None, None, 3.0, 1.0]},
+        [False, False, False, True, True],
+    ),
+    ("reverse", ("z", "x")): (  # y is not differentiated; the inputs in the graph's order
+        [(), (), (1.0, None), (), (-4.0, 3.0)],
+        {None: [-4.0, None, -4.0, 3.0, 1.0]},
+        [True, False, True, True, True],
+    ),
+    ("forward", None): (
+        [(), (), (1.0, 1.0), (), (-4.0, 3.0)],
+        {"x": [1.0, 0.0, 1.0, 0.0, -4.0], "y": [0.0, 1.0, 1.0, 0.0, -4.0], "z": [0.0, 0.0, 0.0, 1.0, 3.0]},
+        [True, True, True, True, True],
+    ),
+    ("forward", ("z",)): (
+        [(), (), (None, None), (), (None, 3.0)],
+        {"z": [None, None, None, 1.0, 3.0]},
+        [False, False, False, True, True],
+    ),
+    ("forward", ("z", "x")): (
+        [(), (), (1.0, None), (), (-4.0, 3.0)],
+        {"x": [1.0, None, 1.0, 0.0, -4.0], "z": [0.0, None, 0.0, 1.0, 3.0]},
+        [True, False, True, True, True],
+    ),
+}
+
+
+def only_the_reference_passes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Make the fast path fall back every time; the returned list records each time it did."""
+    from backprop_cli import flat
+
+    fell_back: list[str] = []
+
+    def fall_back(*args: object) -> None:
+        fell_back.append("flat.evaluate")
+        raise flat.Fallback
+
+    monkeypatch.setattr(flat, "evaluate", fall_back)
+    return fell_back
+
+
+def only_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Make every reference pass fail the test if it runs (nothing is recorded: it never falls back)."""
+    from backprop_cli import engine
+
+    def ran(*args: object) -> None:
+        raise AssertionError("the reference passes ran: the fast path fell back on a correct program")
+
+    for name in ("forward", "local_gradients", "forward_mode", "backward"):
+        monkeypatch.setattr(engine, name, ran)
+    return []
+
+
+@pytest.mark.parametrize("path", [only_the_fast_path, only_the_reference_passes])
+@pytest.mark.parametrize(("mode", "wrt"), list(EVALUATIONS))
+def test_each_path_alone_gives_the_worked_examples_evaluation(
+    monkeypatch: pytest.MonkeyPatch,
+    path: Callable[[pytest.MonkeyPatch], list[str]],
+    mode: str,
+    wrt: tuple[str, ...] | None,
+) -> None:
+    from backprop_cli.engine import Derivatives, Evaluation
+
+    fell_back = path(monkeypatch)
+    graph = parse(WORKED)
+    local, columns, needs = EVALUATIONS[mode, wrt]
+    names = [name for name in graph.inputs if wrt is None or name in wrt]
+    derivatives = [Derivatives(name, column) for name, column in columns.items()]
+    result = evaluate(graph, AT, mode, None if wrt is None else list(wrt))
+    assert result == Evaluation(graph, VALUES, local, names, derivatives, needs, mode)
+    assert result.graph is graph
+    assert fell_back == ([] if path is only_the_fast_path else ["flat.evaluate"])
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_the_reference_passes_compute_no_gradient_that_was_not_asked_for(
+    monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    """sqrt'(0) is infinite, but with --wrt x the gradient towards y is never computed: an answer,
+    not an error, on the reference passes as on the fast path."""
+    source, at = "sqrt(y) * x + x * x", {"x": 3.0, "y": 0.0}
+    with pytest.raises(MathError, match=r"the gradient of sqrt\(y\) is infinite or undefined where y = 0"):
+        evaluate(parse(source), at, mode)
+    only_the_reference_passes(monkeypatch)
+    result = evaluate(parse(source), at, mode, ["x"])
+    assert (result.value, result.input_grads()) == (9.0, {"x": 6.0})
+    assert result.local[1] == (None,)  # sqrt(y): its gradient towards y not computed
