@@ -144,10 +144,38 @@ def print_rich(renderable: Any, svg: str | None = None, pause: bool = False, asc
     Enter between the parts of a Rich ``Group`` (one step of a derivation each) when both stdin and
     stdout are terminals; piped, it is ignored.
     """
-    from rich.console import Group
-
+    lines = _plain(renderable)
     if ascii:
         renderable = AsciiOnly(renderable)
+    if lines is not None:
+        echo("\n".join(line.rstrip() for line in lines))
+    else:
+        _print_with_rich(renderable, pause)
+    if svg is not None:
+        width = _console(width=PIPE_WIDTH).measure(renderable).maximum
+        save_svg(renderable, svg, max(40, min(width, 200)))
+
+
+def _plain(renderable: Any) -> list[str] | None:
+    """The lines of a view that can write itself as plain text (a ``plain(width)`` method), when
+    Rich would print it without colour for sure: standard output is not a terminal, and nothing
+    tells Rich otherwise (FORCE_COLOR, TTY_COMPATIBLE; a Windows console; an encoding other than
+    UTF-8, for which Rich draws other boxes). Then Rich's console need not be imported at all
+    (a quarter of the table's start-up). None: Rich decides and prints."""
+    plain = getattr(renderable, "plain", None)
+    if plain is None or sys.platform == "win32" or "FORCE_COLOR" in os.environ or "TTY_COMPATIBLE" in os.environ:
+        return None
+    # As Rich reads them (Console.is_terminal, Console.encoding).
+    if sys.stdout.isatty() or not (getattr(sys.stdout, "encoding", None) or "utf-8").lower().startswith("utf"):
+        return None
+    lines: list[str] | None = plain(PIPE_WIDTH)
+    return lines
+
+
+def _print_with_rich(renderable: Any, pause: bool) -> None:
+    """Print with Rich's console: on a terminal (at its width, or wider than it rather than cut) or piped."""
+    from rich.console import Group
+
     console = _console()
     if console.is_terminal:
         # Narrower than the view's minimum: overflow the terminal rather than cut numbers off.
@@ -166,9 +194,6 @@ def print_rich(renderable: Any, svg: str | None = None, pause: bool = False, asc
         with console.capture() as capture:
             console.print(renderable)
         echo("\n".join(line.rstrip() for line in capture.get().splitlines()))
-    if svg is not None:
-        width = _console(width=PIPE_WIDTH).measure(renderable).maximum
-        save_svg(renderable, svg, max(40, min(width, 200)))
 
 
 def save_svg(renderable: Any, path: str, width: int) -> None:

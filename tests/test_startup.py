@@ -71,13 +71,26 @@ def test_eval_json_on_a_cache_hit_imports_only_what_it_uses(argv: list[str], tmp
     assert help_tables == "not built"
 
 
-def test_the_table_imports_rich_but_not_lark_numpy_or_the_symbolic_machinery(tmp_path: Path) -> None:
+NEVER_IN_THE_TABLE = {"click", "lark", "numpy", "backprop_cli.symbolic", "backprop_cli.formula", "difflib", "json"}
+
+# Piped, the table is written as plain text (views/text_table.py): Rich's box characters and cell
+# widths, not its console, its table, its text or styles, nor what they import (fractions and decimal
+# for rich.table's ratios, pickle and random for rich.style).
+RICH_CONSOLE = {"rich.console", "rich.table", "rich.text", "rich.style", "rich.segment", "fractions", "decimal"}
+
+
+def test_the_piped_table_imports_neither_rich_console_nor_lark_numpy_or_the_symbolic_machinery(tmp_path: Path) -> None:
     modules, help_tables = imported(SEED, tmp_path)
-    assert "rich" in modules
-    assert "backprop_cli.views.table" in modules
-    never = {"click", "lark", "numpy", "backprop_cli.symbolic", "backprop_cli.formula", "difflib", "json"}
-    assert (never | {"backprop_cli.views.json_stream"}) & modules == set()
+    assert {"rich.cells", "rich.box", "backprop_cli.views.table", "backprop_cli.views.text_table"} <= modules
+    assert (NEVER_IN_THE_TABLE | RICH_CONSOLE | {"backprop_cli.views.json_stream"}) & modules == set()
     assert help_tables == "not built"
+
+
+def test_the_table_on_a_terminal_is_rich(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FORCE_COLOR", "1")  # Rich takes the output for a terminal
+    modules, _ = imported(SEED, tmp_path)
+    assert {"rich.console", "rich.table"} <= modules
+    assert (NEVER_IN_THE_TABLE | {"backprop_cli.views.json_stream"}) & modules == set()
 
 
 def test_help_still_shows_the_tables_built_on_demand(tmp_path: Path) -> None:

@@ -17,6 +17,8 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.measure import Measurement
 from rich.table import Table
 
+from .text_table import natural
+
 
 def _longest_word(texts: Sequence[str]) -> int:
     return max((cell_len(word) for text in texts for word in text.split()), default=1)
@@ -38,7 +40,7 @@ class FittedTable:
             cells = [row[k] for row in rows]
             header = str(column.header)
             content = max((cell_len(cell) for cell in cells), default=0)
-            self.natural.append(max(content, cell_len(header), 1))
+            self.natural.append(natural(header, cells))
             words = _longest_word([*cells, header])
             self.minimum.append(max(words, 1) if k in self.folding else max(content, words))
 

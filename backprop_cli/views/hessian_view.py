@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from rich.console import RenderableType
-from rich.text import Text
-
 from ..formatting import number
 from ..symbols import UNICODE, Symbols
+from .lines import Line, rich_text
 from .theme import DIM, GRAD, LABEL, VERDICT
 
 if TYPE_CHECKING:
+    from rich.console import RenderableType
+
     from ..hessian_check import EntryCheck
 
 
@@ -23,29 +23,30 @@ def title(out: str, style: Symbols = UNICODE) -> str:
     return f"{square}{out}/{d}row {d}column"
 
 
-def matrix(hessian: dict[str, dict[str, float]], out: str, digits: int = 6, style: Symbols = UNICODE) -> RenderableType:
+def matrix_lines(
+    hessian: dict[str, dict[str, float]], out: str, digits: int = 6, style: Symbols = UNICODE
+) -> list[Line]:
     """``Hessian of the output (∂²f/∂row ∂column):`` and one line per row, numbers right-aligned
-    under their column's name, in the gradients' colour; lines are never wrapped
-    or cut."""
-    from rich.console import Group
-
+    under their column's name, in the gradients' colour (see :func:`matrix`)."""
     names = list(hessian)
     cells = {row: {col: number(hessian[row][col], digits) for col in names} for row in names}
     left = max(map(len, names))
     widths = {col: max(len(col), *(len(cells[row][col]) for row in names)) for col in names}
-    lines: list[RenderableType] = [Text(f"Hessian of the output ({title(out, style)}):")]
-    header = Text(" " * left, no_wrap=True, overflow="ignore")
-    for col in names:
-        header.append("  " + col.rjust(widths[col]), DIM)
-    lines.append(header)
+    lines: list[Line] = [[(f"Hessian of the output ({title(out, style)}):", None)]]
+    lines.append([(" " * left, None), *(("  " + col.rjust(widths[col]), DIM) for col in names)])
     for row in names:
-        line = Text(no_wrap=True, overflow="ignore")
-        line.append(row.ljust(left), LABEL)
+        line: Line = [(row.ljust(left), LABEL)]
         for col in names:
-            line.append("  ")
-            line.append(cells[row][col].rjust(widths[col]), GRAD)
+            line += [("  ", None), (cells[row][col].rjust(widths[col]), GRAD)]
         lines.append(line)
-    return Group(*lines)
+    return lines
+
+
+def matrix(lines: list[Line]) -> RenderableType:
+    """The lines of :func:`matrix_lines` for Rich: the matrix's lines are never wrapped or cut."""
+    from rich.console import Group
+
+    return Group(rich_text(lines[0]), *(rich_text(line, no_wrap=True) for line in lines[1:]))
 
 
 def check_render(checks: Sequence[EntryCheck], out: str, digits: int = 10, style: Symbols = UNICODE) -> RenderableType:
@@ -54,6 +55,7 @@ def check_render(checks: Sequence[EntryCheck], out: str, digits: int = 10, style
     from rich import box
     from rich.console import Group
     from rich.table import Table
+    from rich.text import Text
 
     from ..hessian_check import worst
     from .check_view import note_text
