@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import NoReturn
 
 from .commands.declarations import DEBUG_FLAG, FIELDS_FLAG, JSON_FLAG
@@ -18,12 +17,12 @@ from .output import forget_warnings, report
 from .streams import OutputFailed, ReaderGone, echo
 
 
-@dataclass
 class Run:
     """What one run of the command line knows before any value is converted: the options named
     (so that even a usage error is printed as JSON when ``--json`` was asked for)."""
 
-    named: set[str] = field(default_factory=set)
+    def __init__(self, named: set[str] | None = None) -> None:
+        self.named = set() if named is None else named
 
     @property
     def as_json(self) -> bool:

@@ -172,7 +172,7 @@ DECLARED: dict[str, Declaration] = {
             is_flag=True,
             help="Also the Hessian: every second derivative of the output (over the --wrt inputs; scalars only).",
         ),
-        # Read by the entry point (see options.Run), not by the command.
+        # Read by the entry point (see run.Run), not by the command.
         _declare(DEBUG_FLAG, is_flag=True, expose_value=False, help="Show a Python traceback on an internal error."),
     ]
 }

@@ -18,8 +18,7 @@ import errno
 import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NoReturn, TextIO, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn, TextIO, cast
 
 from ..errors import BackpropError
 from ..run import Run, guarded
@@ -42,8 +41,7 @@ def eval_options() -> list[Declaration]:
     return [DECLARED["file"], *view_parameters(), DECLARED["debug"]]
 
 
-@dataclass
-class CommandLine:
+class CommandLine(NamedTuple):
     """An ``eval`` command line read: every parameter's value, the names of those given, the run."""
 
     params: dict[str, Any]
