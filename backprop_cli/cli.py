@@ -1,5 +1,6 @@
-"""The command line: the ``backprop`` group, its commands (one module each), and the entry point that
-turns every failure into a message and an exit code, never a Python traceback.
+"""The command line as click reads it: the ``backprop`` group and its commands (one module each),
+every failure turned into a message and an exit code by ``run.guarded``, never a Python traceback.
+``backprop eval``'s usual command lines are read without click (commands/eval_argv.py).
 """
 
 from __future__ import annotations

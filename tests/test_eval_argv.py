@@ -366,3 +366,12 @@ def test_the_reader_knows_the_options_of_evals_click_command(monkeypatch: pytest
     line = read(["eval", "x*y", "-x", "2"])
     assert line is not None
     assert line.params == command.make_context("eval", ["x*y", "-x", "2"]).params
+
+
+def test_shell_completion_of_an_eval_command_line_is_clicks(tmp_path: Path) -> None:
+    """The shell asks with the whole command line in the environment and `backprop eval ...` as argv."""
+    env = {**os.environ, "_BACKPROP_COMPLETE": "bash_complete", "COMP_WORDS": "backprop eval x --js", "COMP_CWORD": "3"}
+    env.pop(ALWAYS_CLICK, None)
+    argv = [sys.executable, "-m", "backprop_cli", "eval", "x", "x=1"]  # argv the reader would take
+    done = subprocess.run(argv, env=env, cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "plain,--json\n", "")
