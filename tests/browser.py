@@ -49,7 +49,10 @@ def find_browser() -> tuple[str, str] | None:
 
 @pytest.fixture(scope="session")
 def driver() -> Iterator[Any]:
-    """One browser for the session; each test loads its own page."""
+    """One browser for the session; each test loads its own page.
+
+    conftest.py imports this fixture, so that pytest knows ONE definition of it: a test module that
+    imported it too would define its own, and start its own browser (two to three seconds each)."""
     found = find_browser()
     if found is None:
         message = "Debian's chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)"

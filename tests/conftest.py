@@ -20,6 +20,7 @@ from backprop_cli.cli import cli
 from backprop_cli.engine import Evaluation, evaluate
 from backprop_cli.ops import Op
 from backprop_cli.parse import parse
+from browser import driver  # noqa: F401  (the fixture, defined once: one Chromium per worker process)
 
 NEURON_GRADS = {
     "w0": -0.196611933241,

@@ -18,10 +18,8 @@ from hypothesis import strategies as st
 
 from backprop_cli.demos import DEMOS
 from backprop_cli.formatting import number
-from browser import Keys, boxes_overlap, console_problems, current, driver, keys, load, requests
+from browser import Keys, boxes_overlap, console_problems, current, keys, load, requests
 from conftest import expressions, ok, points, run
-
-__all__ = ["driver"]  # the fixture
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 WORKED = ["circuit", "neuron", "neuron-gate", "staged", "patterns"]

@@ -22,10 +22,8 @@ from hypothesis import strategies as st
 from backprop_cli.demos import ARRAY_DEMOS
 from backprop_cli.ops import OPS
 from backprop_cli.views.arrays import array_text
-from browser import Keys, boxes_overlap, console_problems, current, driver, keys, load, requests
+from browser import Keys, boxes_overlap, console_problems, current, keys, load, requests
 from conftest import expressions, ok, run
-
-__all__ = ["driver"]  # the fixture
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 TWO_LAYER = ARRAY_DEMOS["two-layer"]

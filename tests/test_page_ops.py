@@ -14,10 +14,7 @@ from backprop_cli.printer import to_text
 from backprop_cli.rules import LOCAL
 from backprop_cli.styles import ASCII
 from backprop_cli.views.page_ops import ops_js
-from browser import driver
 from conftest import CANDIDATES, domain
-
-__all__ = ["driver"]  # the fixture
 
 SCALAR_OPS = [op for op in OPS.values() if op.rules and op.arity]
 # Points outside some op's domain (a zero, a negative number, beyond ±1, an overflow, crossed bounds).
