@@ -284,6 +284,27 @@ def test_the_table_shows_a_matrix_under_the_gradients() -> None:
     assert "Hessian" not in ok("eval", *SEED).stdout
 
 
+def test_max_rows_limits_the_matrix_rows_and_columns_as_the_node_table() -> None:
+    """The matrix of n inputs was n lines of n columns whatever --max-rows said (300 inputs: 300 lines
+    each thousands of characters wide)."""
+    source = " + ".join(f"x{i}*x{i + 1}" for i in range(29))
+    values = [f"x{i}=1" for i in range(30)]
+    out = ok("eval", source, *values, "--hessian", "--max-rows", "4").stdout
+    assert out.endswith(
+        "Hessian of the output (∂²f/∂row ∂column):\n"
+        "     x0  x1  …  x28  x29\n"
+        "x0    0   1       0    0\n"
+        "x1    1   0       0    0\n"
+        "⋮\n"
+        "x28   0   0       0    1\n"
+        "x29   0   0       1    0\n"
+        "showing 4 of 30 rows and columns; --max-rows 0 shows all\n"
+    )
+    small = ("x0*x1 + x1*x2", "x0=1", "x1=1", "x2=1", "--hessian")
+    for limit in ("0", "3"):  # no limit, and no more inputs than the limit: the whole matrix, no note
+        assert ok("eval", *small, "--max-rows", limit).stdout.endswith("x2   0   1   0\n")
+
+
 def test_the_matrix_is_in_the_gradients_colour() -> None:
     env = {"FORCE_COLOR": "1", "TERM": "xterm-256color"}
     out = run("eval", "x*y", "-x", "2", "-y", "3", "--hessian", "--digits", "3", env=env).stdout

@@ -24,21 +24,36 @@ def title(out: str, style: Symbols = UNICODE) -> str:
 
 
 def matrix_lines(
-    hessian: dict[str, dict[str, float]], out: str, digits: int = 6, style: Symbols = UNICODE
+    hessian: dict[str, dict[str, float]], out: str, digits: int = 6, style: Symbols = UNICODE, max_rows: int = 200
 ) -> list[Line]:
     """``Hessian of the output (∂²f/∂row ∂column):`` and one line per row, numbers right-aligned
-    under their column's name, in the gradients' colour (see :func:`matrix`)."""
+    under their column's name, in the gradients' colour (see :func:`matrix`).
+
+    Over more than ``max_rows`` inputs (0: no limit), the first and last halves of the rows are shown, as
+    in the node table, and the same columns (the matrix is symmetric): its corners, with a note.
+    """
+    from .table import shown_rows
+
     names = list(hessian)
-    cells = {row: {col: number(hessian[row][col], digits) for col in names} for row in names}
-    left = max(map(len, names))
-    widths = {col: max(len(col), *(len(cells[row][col]) for row in names)) for col in names}
+    head, tail = shown_rows(len(names), max_rows)
+    shown: list[str | None] = [names[i] for i in head] + ([None] if len(tail) else []) + [names[i] for i in tail]
+    cells = {row: {col: number(hessian[row][col], digits) for col in shown if col} for row in shown if row}
+    left = max(len(row or style.vdots) for row in shown)
+    widths = {col: max(len(col), *(len(cells[row][col]) for row in cells)) for col in shown if col}
+    gap = style.ellipsis
     lines: list[Line] = [[(f"Hessian of the output ({title(out, style)}):", None)]]
-    lines.append([(" " * left, None), *(("  " + col.rjust(widths[col]), DIM) for col in names)])
-    for row in names:
+    lines.append([(" " * left, None), *(("  " + (col.rjust(widths[col]) if col else gap), DIM) for col in shown)])
+    for row in shown:
+        if row is None:
+            lines.append([(style.vdots.ljust(left), DIM)])
+            continue
         line: Line = [(row.ljust(left), LABEL)]
-        for col in names:
-            line += [("  ", None), (cells[row][col].rjust(widths[col]), GRAD)]
+        for col in shown:
+            line += [("  ", None), (cells[row][col].rjust(widths[col]) if col else " " * len(gap), GRAD)]
         lines.append(line)
+    if len(tail):
+        note = f"showing {len(head) + len(tail)} of {len(names):,} rows and columns; --max-rows 0 shows all"
+        lines.append([(note, DIM)])
     return lines
 
 

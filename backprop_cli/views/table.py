@@ -86,7 +86,7 @@ class TableView:
         if ev.hessian:
             from .hessian_view import matrix_lines
 
-            self.hessian = matrix_lines(ev.hessian, out, digits, style)
+            self.hessian = matrix_lines(ev.hessian, out, digits, style, max_rows)
 
     def _box(self) -> Box:
         from rich.box import ASCII2, SIMPLE_HEAD
