@@ -37,8 +37,10 @@ RULE_INPUTS = ("a", "b", "c")
 
 class Spelling(NamedTuple):
     """How an operator is written: a template with ``$0``, ``$1`` for its operands, its precedence
-    level and its associativity: "left", "right" (powers) or "both" (a product: ``a × (b × c)`` is
-    written ``a × b × c``, which may differ from it in the last bit of a float)."""
+    level and its associativity: "left", "right" (powers) or "both" (a product for people:
+    ``a × (b × c)`` and ``a × (b / c)`` are written ``a × b × c`` and ``a × b / c``, equal in mathematics
+    but not in float64; so only the styles for people, Unicode and LaTeX, use it: the language and the
+    code styles keep every grouping of the tree)."""
 
     template: str
     level: int = ATOM
@@ -180,7 +182,7 @@ OPS: dict[str, Op] = {
             2,
             lambda a, b: a * b,
             ("b", "a"),
-            Spelling("$0 * $1", PRODUCT, "both"),
+            Spelling("$0 * $1", PRODUCT),
             gate="multiply gate: each input gets the upstream gradient times the other input's value",
             numpy="multiply",
         ),

@@ -7,9 +7,10 @@ formula and its number cannot disagree. Each node adds a constant number of node
 are made once, so the gradient graph of an n-node graph has O(n) nodes; it is built by loops.
 
 :class:`Simplifier` rewrites each node as it is made, the way a person would: constants folded,
-``1*a``, ``a*0``, ``a+0``, ``a^1``, ``--a``, ``a - a``, ``a*a -> a^2``, constant factors collected,
-products of quotients made one quotient (``a * (p / q) -> a * p / q``, ``p / q / r -> p / (q * r)``)
-and the factors a quotient's two sides share cancelled (``2 * x / (2 * y) -> x / y``).
+``1*a``, ``a*0``, ``a+0``, ``a^1``, ``--a``, ``a - a``, ``a*a -> a^2``, constant factors collected in
+front, products of quotients made one quotient (``a * (p / q) -> a * p / q``,
+``p / q / r -> p / (q * r)``) and the factors a quotient's two sides share cancelled
+(``2 * x / (2 * y) -> x / y``).
 """
 
 from __future__ import annotations
@@ -112,15 +113,15 @@ class Simplifier(Builder):
             if va is not None and inner is not None and float(va * inner).is_integer():
                 # 2*(3*x) -> 6*x (only where the product is exact and readable)
                 return self.node("mul", self._number(va * inner), self.args[b][1])
-            # Constant factors go to the front: (3*y)*(2*x) -> 6*(y*x), x*(2*y) -> 2*(x*y).
+            # Constant factors go to the front, the product left to right as it is read (the
+            # language keeps a product's grouping): (3*y)*(2*x) -> 6*y*x, x*(2*y) -> 2*x*y.
             ca = self._value(self.args[a][0]) if self.ops[a] == "mul" else None
             cb = inner
             whole = (ca if ca is not None else 1.0) * (cb if cb is not None else 1.0)
-            if va is None and (ca is not None or cb is not None) and float(whole).is_integer():
+            if va is None and cb is not None and float(whole).is_integer():
                 rest_a = self.args[a][1] if ca is not None else a
-                rest_b = self.args[b][1] if cb is not None else b
                 factor = self._number(whole)
-                return self.node("mul", factor, self.node("mul", rest_a, rest_b))
+                return self.node("mul", self.node("mul", factor, rest_a), self.args[b][1])
             if a == b:
                 return self.node("pow", a, self.const(2.0))
             power = self._power_of(a, b)
