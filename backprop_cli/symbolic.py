@@ -7,8 +7,8 @@ formula and its number cannot disagree. Each node adds a constant number of node
 are made once, so the gradient graph of an n-node graph has O(n) nodes; it is built by loops.
 
 :class:`Simplifier` rewrites each node as it is made, the way a person would: constants folded,
-``1*a``, ``a*0``, ``a+0``, ``a^1``, ``--a``, ``a - a``, ``a*a -> a^2``, constant factors collected in
-front, products of quotients made one quotient (``a * (p / q) -> a * p / q``,
+``1*a``, ``a*0``, ``a+0``, ``a^1``, ``--a``, ``-(p / q) -> -p / q``, ``a - a``, ``a*a -> a^2``, constant
+factors collected in front, products of quotients made one quotient (``a * (p / q) -> a * p / q``,
 ``p / q / r -> p / (q * r)``) and the factors a quotient's two sides share cancelled
 (``2 * x / (2 * y) -> x / y``).
 """
@@ -63,19 +63,25 @@ class Simplifier(Builder):
         b = args[1] if len(args) > 1 else -1
         va, vb = ([*values, None, None])[:2]
         if op == "neg":
-            if self.ops[a] == "neg":
-                return self.args[a][0]
+            positive = self._negated(a)
+            if positive is not None:
+                return positive
             if va == 0:
                 return self.const(0.0)
+            if self.ops[a] == "div" and self.ops[self.args[a][0]] not in ("add", "sub", "mul", "div"):
+                # -(p / q) -> -p / q, as a person writes it (the same float); -(2 * x / q) stays.
+                return super().node("div", self.node("neg", self.args[a][0]), self.args[a][1])
         elif op == "add":
             if va == 0:
                 return b
             if vb == 0:
                 return a
-            if self.ops[b] == "neg":
-                return self.node("sub", a, self.args[b][0])
-            if self.ops[a] == "neg":  # -a + b -> b - a
-                return self.node("sub", b, self.args[a][0])
+            positive = self._negated(b)
+            if positive is not None:
+                return self.node("sub", a, positive)
+            positive = self._negated(a)
+            if positive is not None:  # -a + b -> b - a
+                return self.node("sub", b, positive)
             if a == b:
                 return self.node("mul", self._number(2.0), a)
         elif op == "sub":
@@ -85,8 +91,9 @@ class Simplifier(Builder):
                 return self.node("neg", b)
             if a == b:
                 return self.const(0.0)
-            if self.ops[b] == "neg":
-                return self.node("add", a, self.args[b][0])
+            positive = self._negated(b)
+            if positive is not None:
+                return self.node("add", a, positive)
         elif op == "mul":
             if va == 0 or vb == 0:
                 return self.const(0.0)
@@ -130,9 +137,9 @@ class Simplifier(Builder):
         elif op == "div":
             if vb == 1:
                 return a
-            if self.ops[a] == "neg":
+            if self.ops[a] == "neg":  # the quotient simplified without its sign, then the sign put back
                 return self.node("neg", self.node("div", self.args[a][0], b))
-            if self.ops[b] == "neg":
+            if self.ops[b] == "neg":  # p / -q -> -p / q
                 return self.node("neg", self.node("div", a, self.args[b][0]))
             if va == 0:
                 return self.const(0.0)
@@ -153,6 +160,14 @@ class Simplifier(Builder):
         elif op == "where" and va is not None:
             return b if va != 0 else args[2]
         return super().node(op, *args)
+
+    def _negated(self, i: int) -> int | None:
+        """``-p`` or ``-p / q`` (a negated quotient, as it is kept): the same without its sign, else None."""
+        if self.ops[i] == "neg":
+            return self.args[i][0]
+        if self.ops[i] == "div" and self.ops[self.args[i][0]] == "neg":
+            return super().node("div", self.args[self.args[i][0]][0], self.args[i][1])
+        return None
 
     def _factors(self, i: int) -> list[int]:
         """The factors of a product, in order (a node that is no product: itself); a product of

@@ -62,6 +62,11 @@ def test_derivative_of_a_product() -> None:
         ("sinh(x) / cosh(x)", "df/dx = 1 - sinh(x)^2 / cosh(x)^2"),
         ("(x^2 + 1) / (x - 1)", "df/dx = 2 * x / (x - 1) - (x^2 + 1) / (x - 1)^2"),
         ("2 * (x*y + max(x, w))", "df/dx = 1 + sign(x - w) + 2 * y"),
+        # a negated quotient as a person writes it (was -(1 / sqrt(1 - x^2)): the same float64)
+        ("acos(x)", "df/dx = -1 / sqrt(1 - x^2)"),
+        ("1 / x", "df/dx = -1 / x^2"),
+        ("cos(x) / y", "df/dx = -sin(x) / y"),
+        ("y - acos(x)", "df/dx = 1 / sqrt(1 - x^2)"),
     ],
 )
 def test_simplification(source: str, expected: str) -> None:
