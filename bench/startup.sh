@@ -9,6 +9,9 @@
 # of every command back to back, so a neighbour's load hits a round's commands alike; the ratio of
 # each round's medians is computed, and the median and range of those ratios printed. hyperfine's
 # user+system times give the same ratios in CPU time, which a loaded machine disturbs less.
+# hyperfine discards the output, so "the table" is the table piped (as a script or a pager reads it,
+# plain text); "the table in colour" sets FORCE_COLOR=1 and COLUMNS=100 so that Rich draws it as on a
+# terminal.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -29,10 +32,11 @@ $bp $seed --json >/dev/null  # the parse cache holds the seed, as a script's sec
 
 for r in $(seq "$rounds"); do
   hyperfine -N --warmup 3 --runs "$runs" --export-json "$work/round$r.json" \
-    --prepare true --prepare true --prepare true --prepare "$clear" --prepare true \
+    --prepare true --prepare true --prepare true --prepare true --prepare "$clear" --prepare true \
     -n pass "$py -c pass" \
     -n json "$bp $seed --json" \
     -n table "$bp $seed" \
+    -n colour "env FORCE_COLOR=1 COLUMNS=100 $bp $seed" \
     -n miss "$bp $seed --json" \
     -n nocache "env BACKPROP_NO_CACHE=1 $bp $seed --json" >/dev/null
 done
@@ -47,6 +51,7 @@ cpu = lambda x: x["user"] + x["system"]  # means over the round's runs
 rows = [
     ("eval --json, cache hit / python -c pass", "json", "pass", "goal <= 5"),
     ("eval (the table), cache hit / python -c pass", "table", "pass", "goal <= 7.5"),
+    ("the table in colour, as on a terminal / pass", "colour", "pass", "Rich draws it (env adds an exec)"),
     ("eval --json, cache miss / python -c pass", "miss", "pass", ""),
     ("BACKPROP_NO_CACHE=1 / cache miss", "nocache", "miss", "about 1: Lark's tables are not a cache"),
 ]
