@@ -30,6 +30,7 @@ def reference(ev: Evaluation, steps: bool = False) -> str:
     return dumps(data) + "\n"
 
 
+@pytest.mark.parametrize("orjson_from", [0, json_stream.ORJSON_FROM])
 @settings(max_examples=200, deadline=None)
 @given(
     expressions,
@@ -39,8 +40,9 @@ def reference(ev: Evaluation, steps: bool = False) -> str:
     st.sampled_from(["", "q = {}\nθ_1 = q * 2 + x\nθ_1 / (1 + q^2)", "a = {}; b = a; max(a, b) - abs(y)"]),
 )
 def test_streamed_json_is_byte_identical_to_json_dumps(
-    source: str, at: dict[str, float], mode: str, steps: bool, program: str
+    orjson_from: int, source: str, at: dict[str, float], mode: str, steps: bool, program: str
 ) -> None:
+    """Both ways of writing the numbers: Python's repr (small graphs), orjson (large ones)."""
     source = program.format(source) if program else source
     graph = parse(source)
     try:
@@ -48,7 +50,56 @@ def test_streamed_json_is_byte_identical_to_json_dumps(
     except BackpropError:
         return
     document = json_stream.EvaluationJSON(ev, None, steps_json(ev) if steps else None)
-    assert streamed(document) == reference(ev, steps)
+    default, json_stream.ORJSON_FROM = json_stream.ORJSON_FROM, orjson_from
+    try:
+        assert streamed(document) == reference(ev, steps)
+    finally:
+        json_stream.ORJSON_FROM = default
+
+
+# Where orjson's text and Python's repr part: below 1e-4 (0.00001, 1e-7 against 1e-05, 1e-07),
+# the smallest subnormal, the exponents' edges.
+EDGES = [
+    0.0,
+    -0.0,
+    1e-4,
+    9.9e-05,
+    1e-05,
+    -1.5e-05,
+    1e-7,
+    7.1850441006303285e-09,
+    1e-10,
+    5e-324,
+    1e16,
+    9999999999999998.0,
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(EDGES), st.floats(allow_nan=False, allow_infinity=False))))
+def test_orjson_writes_each_number_as_python_does(numbers: list[float | None]) -> None:
+    expected = ["null" if x is None else repr(x) for x in numbers]
+    assert json_stream._orjson_numbers(numbers) == json_stream._numbers(numbers) == (expected or [""])
+    rows = [tuple(numbers[k : k + 2]) for k in range(0, len(numbers), 2)] + [()]
+    expected_rows = [", ".join("null" if x is None else repr(x) for x in row) for row in rows]
+    assert json_stream._orjson_rows(rows) == json_stream._rows(rows) == expected_rows
+
+
+def test_a_large_graph_has_its_numbers_written_by_orjson(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The default threshold is reached (and the result is the reference's), tiny numbers included."""
+    source = "+".join(f"x^{k}" for k in range(1, 3001)) + " + " + "+".join(f"sin(x * {k}e-7)" for k in range(3000))
+    ev = evaluate(parse(source), {"x": 0.5})
+    assert len(ev.graph) >= json_stream.ORJSON_FROM
+    written: list[object] = []
+    orjson_numbers = json_stream._orjson_numbers
+
+    def numbers(xs: list[float | None]) -> list[str]:
+        written.append(xs)
+        return orjson_numbers(xs)
+
+    monkeypatch.setattr(json_stream, "_orjson_numbers", numbers)
+    assert streamed(json_stream.EvaluationJSON(ev)) == reference(ev)
+    assert written
 
 
 def test_long_programs_across_chunks_and_long_spans(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -60,6 +60,7 @@ NEVER_ON_A_CACHE_HIT = {
     "difflib",
     "signal",
     "json",
+    "orjson",  # only for large graphs' numbers
 }
 
 
