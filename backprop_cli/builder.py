@@ -15,6 +15,8 @@ from .shapes import words
 SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻", "0123456789+-")
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     Item = tuple[int, int, int]
     """A parsed piece of source: (node id, start offset, end offset)."""
 
@@ -41,6 +43,16 @@ class _Array:
     shape: tuple[int, ...]
     start: int
     end: int
+
+
+def _binary(op: str) -> Callable[[Builder, list[Any]], Item]:
+    """The callback of a binary operator: its children are [left, operator token, right]."""
+
+    def callback(self: Builder, c: list[Any]) -> Item:
+        a, _, b = c
+        return self.node(op, (a[0], b[0]), a[1], b[2])
+
+    return callback
 
 
 class Builder:
@@ -118,24 +130,12 @@ class Builder:
 
     # Operations ------------------------------------------------------------------------------
 
-    def _binary(self, op: str, a: Item, b: Item) -> Item:
-        return self.node(op, (a[0], b[0]), a[1], b[2])
-
     # Binary operators get [left, operator token, right].
-    def add(self, c: list[Any]) -> Item:
-        return self._binary("add", c[0], c[2])
-
-    def sub(self, c: list[Any]) -> Item:
-        return self._binary("sub", c[0], c[2])
-
-    def mul(self, c: list[Any]) -> Item:
-        return self._binary("mul", c[0], c[2])
-
-    def div(self, c: list[Any]) -> Item:
-        return self._binary("div", c[0], c[2])
-
-    def pow(self, c: list[Any]) -> Item:
-        return self._binary("pow", c[0], c[2])
+    add = _binary("add")
+    sub = _binary("sub")
+    mul = _binary("mul")
+    div = _binary("div")
+    pow = _binary("pow")
 
     def superscript_pow(self, c: list[Any]) -> Item:
         """``x²`` is ``x^2``: the superscript is the exponent, a literal."""
@@ -162,6 +162,9 @@ class Builder:
     def call(self, c: list[Any]) -> Item:
         tok, _, given, rpar = c
         name = tok.group()
+        op = OVERLOADS.get((name, len(given))) or self.functions.get(name)
+        if op is not None and not op.axis and len(given) == op.arity and _Keyword not in map(type, given):
+            return self.node(op.name, tuple([a[0] for a in given]), tok.start(), rpar.end())  # the common case
         items: list[Item] = [a for a in given if not isinstance(a, _Keyword)]
         keywords = [a for a in given if isinstance(a, _Keyword)]
         op = OVERLOADS.get((name, len(items))) or self.functions.get(name)
@@ -222,8 +225,7 @@ class Builder:
 
     # Arrays ----------------------------------------------------------------------------------
 
-    def matmul(self, c: list[Any]) -> Item:
-        return self._binary("matmul", c[0], c[2])
+    matmul = _binary("matmul")
 
     def index(self, c: list[Any]) -> Item:
         a, _, y, rsqb = c
