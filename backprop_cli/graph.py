@@ -154,6 +154,16 @@ def _labels(names: list[str | None], ops: list[str], taken: set[str]) -> list[st
 
     The output is ``f`` unless the program names it or uses ``f`` for something else.
     """
+    counters = {"t": 0, "c": 0}
+    leaf = {name for name, op in OPS.items() if op.arity == 0}
+
+    def fresh(prefix: str) -> str:
+        while True:
+            counters[prefix] += 1
+            label = f"{prefix}{counters[prefix]}"
+            if label not in taken:
+                return label
+
     out_label = None
     if names and names[-1] is None:
         out_label = OUTPUT_LABEL
@@ -161,22 +171,10 @@ def _labels(names: list[str | None], ops: list[str], taken: set[str]) -> list[st
             out_label = "out" if out_label == OUTPUT_LABEL else out_label + "_"
         taken.add(out_label)
 
-    leaves = {name for name, op in OPS.items() if op.arity == 0}
-    constants = sum(map(ops.count, leaves))  # at most this many c's, and the other nodes' t's
-    fresh_c = iter(_fresh("c", constants, taken)).__next__
-    fresh_t = iter(_fresh("t", len(ops) - constants, taken)).__next__
-    labels = [(fresh_c() if op in leaves else fresh_t()) if name is None else name for name, op in zip(names, ops)]
+    labels = [fresh("c" if op in leaf else "t") if name is None else name for name, op in zip(names, ops)]
     if out_label is not None:
         labels[-1] = out_label
     return labels
-
-
-def _fresh(prefix: str, count: int, taken: set[str]) -> list[str]:
-    """The first ``count`` labels ``prefix1, prefix2, ...`` that are not taken."""
-    labels = [f"{prefix}{k}" for k in range(1, count + 1)]
-    if taken.isdisjoint(labels):
-        return labels
-    return [label for label in (f"{prefix}{k}" for k in range(1, count + len(taken) + 1)) if label not in taken][:count]
 
 
 def source_text(source: str, span: tuple[int, int], limit: int = EXPR_MAX, ellipsis: str = "…") -> str:
