@@ -92,6 +92,7 @@ def write(document: EvaluationJSON, out: Callable[[str], object]) -> None:
 ORJSON_FROM = 20_000
 """Graphs with this many nodes have their numbers written by orjson (importing it costs a few ms)."""
 
+
 def _nodes(ev: Evaluation) -> Iterator[str]:
     g = ev.graph
     labels, ops, args, spans, source = g.labels, g.ops, g.args, g.spans, g.source
