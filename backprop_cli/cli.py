@@ -74,10 +74,20 @@ class Backprop(click.Group):
                 return super(Backprop, self).main(argv, name, standalone_mode=False, obj=run, **extra)
             except click.ClickException as exc:
                 raise usage_error(exc) from None
-            except click.Abort:  # click's word for Ctrl-C (or end of input) during the command
+            except (click.Abort, _Interrupted):  # click's word for Ctrl-C (or end of input), and ours
                 raise KeyboardInterrupt from None
 
         guarded(body, run)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:  # past click's main, which would write a blank line on stderr
+            raise _Interrupted from None
+
+
+class _Interrupted(Exception):
+    """Ctrl-C during a command, on its way to ``guarded`` (which says "interrupted", exit 130)."""
 
 
 @click.group(cls=Backprop, invoke_without_command=True, context_settings=SETTINGS)

@@ -164,7 +164,7 @@ def batch(
         out_fmt = format_of(output, out_format or fmt, "output") or in_fmt
         writers: dict[str, type[Writer]] = {"csv": CsvWriter, "jsonl": JsonlWriter, "parquet": ParquetWriter}
         bar = progress(reader.total)
-        resources.callback(bar.close)
+        resources.push(lambda kind, *_: bar.close(interrupted=kind is KeyboardInterrupt))
         stream = resources.enter_context(output_stream(output, out_fmt))
         writer = writers[out_fmt](stream, [*kept, *names])
         try:

@@ -20,7 +20,7 @@ class Silent:
     def advance(self, rows: int, done: int) -> None:
         pass
 
-    def close(self) -> None:
+    def close(self, interrupted: bool = False) -> None:
         pass
 
 
@@ -57,10 +57,31 @@ class Bar:
         self.progress.update(self.task, completed=0)
         # The clock of the bar starts with the run, not with the bar.
         self.progress.tasks[0].start_time = self.progress.get_time() - (time.monotonic() - self.start)
+        import signal
 
-    def close(self) -> None:
+        from .. import interrupted
+
+        if signal.getsignal(signal.SIGINT) is interrupted:  # Ctrl-C exits at once: the bar goes first
+            signal.signal(signal.SIGINT, _erase_then(interrupted))
+
+    def close(self, interrupted: bool = False) -> None:
+        """Stop the bar: it stays on the screen with its last figures, or, interrupted, it is erased
+        (only "interrupted" follows a Ctrl-C)."""
         if self.progress is not None:
+            self.progress.live.transient = interrupted
             self.progress.stop()
+
+
+ERASE = b"\r\x1b[2K\x1b[?25h"
+"""Back to the start of the bar's line, the line erased, the cursor shown again (Rich hid it)."""
+
+
+def _erase_then(handler: Any) -> Any:
+    def erase(signum: int, frame: Any) -> None:
+        os.write(2, ERASE)
+        handler(signum, frame)
+
+    return erase
 
 
 def progress(total: int | None) -> Silent | Bar:
