@@ -28,15 +28,7 @@ cd "$work"
 export BACKPROP_NO_CACHE=1
 
 py="$work/new/bin/python"
-"$py" - "$work" <<'PY'
-import sys
-d = sys.argv[1]
-open(f"{d}/sum100k.bp", "w").write("+".join(["x"] * 100_000))
-open(f"{d}/sum1m.bp", "w").write("+".join(["x"] * 1_000_000))
-open(f"{d}/sin100k.bp", "w").write("sin(" * 100_000 + "x" + ")" * 100_000)
-lines = ["t0 = x"] + [f"t{i} = t{i - 1} * 1.0001 + x" for i in range(1, 50_000)]
-open(f"{d}/st50k.bp", "w").write("\n".join(lines))
-PY
+"$py" "$here/large_programs.py" "$work"
 
 programs=(sum100k sin100k st50k)
 [ "${BIG:-1}" = 1 ] && programs+=(sum1m)
