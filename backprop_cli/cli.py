@@ -82,12 +82,13 @@ class Backprop(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except KeyboardInterrupt:  # past click's main, which would write a blank line on stderr
+        except (KeyboardInterrupt, EOFError):  # past click's main, which would write a blank line on stderr
             raise _Interrupted from None
 
 
 class _Interrupted(Exception):
-    """Ctrl-C during a command, on its way to ``guarded`` (which says "interrupted", exit 130)."""
+    """Ctrl-C (or the end of input) during a command, on its way to ``guarded`` (which says
+    "interrupted", exit 130)."""
 
 
 @click.group(cls=Backprop, invoke_without_command=True, context_settings=SETTINGS)

@@ -375,3 +375,24 @@ def test_shell_completion_of_an_eval_command_line_is_clicks(tmp_path: Path) -> N
     argv = [sys.executable, "-m", "backprop_cli", "eval", "x", "x=1"]  # argv the reader would take
     done = subprocess.run(argv, env=env, cwd=tmp_path, capture_output=True, text=True, check=False)
     assert (done.returncode, done.stdout, done.stderr) == (0, "plain,--json\n", "")
+
+
+@pytest.mark.parametrize("interruption", ["KeyboardInterrupt", "EOFError"])
+@pytest.mark.parametrize("click", [False, True])
+def test_ctrl_c_while_eval_runs_says_interrupted_and_nothing_else(click: bool, interruption: str) -> None:
+    """Ctrl-C or the end of input in the command (as while ``--pause`` reads keys) ends with
+    "interrupted" and exit 130 both ways: no blank line first (click's main would write one)."""
+    hook = f"""
+import os, sys
+import backprop_cli.entry
+from backprop_cli.commands import loading
+if {click!r}:
+    os.environ["{ALWAYS_CLICK}"] = "1"
+def interrupted(*args, **kwargs):
+    raise {interruption}
+loading.evaluate = interrupted
+sys.argv = ["backprop", "eval", "(x+y)*z", "-x", "1", "-y", "2", "-z", "3"]
+backprop_cli.entry.main()
+"""
+    result = subprocess.run([sys.executable, "-c", hook], capture_output=True, text=True, check=False, timeout=60)
+    assert (result.returncode, result.stdout, result.stderr) == (130, "", "interrupted\n")
