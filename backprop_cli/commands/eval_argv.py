@@ -109,7 +109,7 @@ def run(line: CommandLine) -> NoReturn:
 
 def _as_click_runs_it(line: CommandLine) -> None:
     """:func:`evaluate_and_show`, with what click's ``Command.main`` does around a command (Ctrl-C and end
-of input go to :func:`~backprop_cli.run.guarded` as they do from click's path, cli.py)."""
+    of input go to :func:`~backprop_cli.run.guarded` as they do from click's path, cli.py)."""
     try:
         evaluate_and_show(line.params, line.given)
     except OSError as exc:
