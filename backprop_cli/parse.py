@@ -104,9 +104,14 @@ class LarkCallbacks:
         return call
 
 
-def _lark(transformer: LarkCallbacks | None = None) -> Lark:
-    """Lark's parser, from the parse tables shipped in the package (never from a pickle)."""
-    return load_tables(grammar_text(), LARK_OPTIONS, transformer=transformer)
+@functools.cache
+def _lark() -> Lark:
+    """Lark's parser, from the parse tables shipped in the package (never from a pickle), loaded once.
+
+    It holds no transformer: each :func:`parse_with_lark` binds its own builder's callbacks to its
+    own parser state, so the parser is shared and parsing stays re-entrant.
+    """
+    return load_tables(grammar_text(), LARK_OPTIONS)
 
 
 @functools.cache
@@ -133,9 +138,16 @@ def parse(source: str, functions: dict[str, Op] = FUNCTIONS) -> Graph:
 
 def parse_with_lark(source: str, functions: dict[str, Op] = FUNCTIONS) -> Graph:
     """The reference parse: Lark's own lexer and LALR parser, calling a :class:`Builder`."""
+    lark = _lark()
     builder = Builder(source, functions)
+    # Lark's parser, started on this text, with this call's callbacks in place of the tree builder's
+    # (what Lark itself does to its own state to compute what a syntax error expected): loading the
+    # parser with the builder as its transformer cost a few milliseconds a call.
+    parser = lark.parse_interactive(source)
+    callbacks = lark._parse_tree_builder.create_callback(LarkCallbacks(builder))  # type: ignore[no-untyped-call]
+    parser.parser_state.parse_conf.callbacks = callbacks
     try:
-        _lark(LarkCallbacks(builder)).parse(source)
+        parser.resume_parse()  # type: ignore[no-untyped-call]
     except UnexpectedInput as exc:
         raise _syntax_error(source, exc) from None
     return builder.graph()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -67,24 +69,30 @@ def test_fast_parser_matches_lark_on_hand_picked_programs() -> None:
         assert outcome(parse, source) == outcome(parse_with_lark, source), source
 
 
-def test_parsing_is_re_entrant(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("parser", [parse, parse_with_lark])
+def test_parsing_is_re_entrant(monkeypatch: pytest.MonkeyPatch, parser: Callable[[str], Graph]) -> None:
     """A parse inside a parse (as a callback of another thread or a nested tool would) keeps both
-    programs apart: each parse has its own builder."""
-    inner: list[Graph] = []
+    programs apart: each parse has its own builder, on either path (Lark's parser is loaded once and
+    shared, its callbacks bound per call), and a syntax error inside leaves the outer parse alone."""
+    inner: list[object] = []
     number = builder_module.Builder.number
 
     def nested(self: builder_module.Builder, c: list[object]) -> object:
         if self.source == "x + 3":
-            inner.append(parse("a * b + 7"))
+            inner.append(parser("a * b + 7"))
+            inner.append(outcome(parser, "a * * b"))
         return number(self, c)
 
     monkeypatch.setattr(builder_module.Builder, "number", nested)
-    outer = parse("x + 3")
+    outer = parser("x + 3")
     monkeypatch.undo()
     assert outer.to_data() == parse("x + 3").to_data()
+    assert isinstance(inner[0], Graph)
     assert inner[0].to_data() == parse("a * b + 7").to_data()
     assert outer.labels == ["x", "c1", "f"]
     assert list(inner[0].inputs) == ["a", "b"]
+    assert inner[1] == outcome(parse, "a * * b")
+    assert inner[1][0] == "error"
 
 
 def test_every_column_survives_the_cache_format() -> None:
