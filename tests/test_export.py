@@ -20,6 +20,7 @@ from backprop_cli.ops import OPS, RULE_INPUTS, Op
 from backprop_cli.printer import spell
 from backprop_cli.styles import ASCII
 from conftest import NEURON_GRADS, compile_latex, domain, expressions, ok, overfull_by_block, points, run
+from recursion_limit import lowered_recursion_limit
 
 Exported = Callable[..., tuple[float, dict[str, float]]]
 
@@ -241,7 +242,7 @@ def test_random_programs_over_the_whole_table(source: str, at: dict[str, float],
 
 
 def test_big_programs_export_in_linear_size_without_recursion() -> None:
-    terms = 10_000
+    terms = 10_000  # a large program's size: the code stays linear in it
     total = "+".join(f"x*{k % 7 + 1}" for k in range(terms))
     code = ok("export", total).stdout
     operations = 2 * terms - 1
@@ -249,12 +250,15 @@ def test_big_programs_export_in_linear_size_without_recursion() -> None:
     function = load(code)
     expected = ok("eval", total, "x=0.5", "--fields", "value,gradients").json()  # not 20,000 nodes' JSON
     assert function(0.5) == (expected["value"], expected["gradients"])
-    chain = "sin(" * terms + "x" + ")" * terms
-    code = ok("export", chain).stdout
-    assert code.count("\n") < 4 * terms
-    expected = ok("eval", chain, "x=0.5", "--fields", "value,gradients").json()
-    assert load(code)(0.5) == (expected["value"], expected["gradients"])
-    assert ok("export", chain, "--to", "latex").stdout.count("\n") < 3 * terms
+    depth = 1_000
+    chain = "sin(" * depth + "x" + ")" * depth
+    with lowered_recursion_limit() as limit:  # the chain is several times deeper: exporting, compiling and
+        assert depth > 3 * limit  # running the code do not recurse over it, and it stays linear in size
+        code = ok("export", chain).stdout
+        assert code.count("\n") < 4 * depth
+        expected = ok("eval", chain, "x=0.5", "--fields", "value,gradients").json()
+        assert load(code)(0.5) == (expected["value"], expected["gradients"])
+        assert ok("export", chain, "--to", "latex").stdout.count("\n") < 3 * depth
 
 
 def test_the_exported_code_is_clean_for_ruff_and_mypy_and_stands_alone(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ import pytest
 from backprop_cli.errors import ExpressionError
 from backprop_cli.parse import parse
 from conftest import ev
+from recursion_limit import lowered_recursion_limit
 
 
 @pytest.mark.parametrize(
@@ -170,22 +171,23 @@ def test_excerpt_underlines_the_whole_subexpression() -> None:
     assert e.excerpt() == "  1 + min(x)\n      ^~~~~~"
 
 
-@pytest.mark.slow
-def test_nesting_ten_thousand_deep() -> None:
-    depth = 10_000
-    assert ev("(" * depth + "x" + ")" * depth, x=2).value == 2
-    e = ev("-(" * depth + "x" + ")" * depth, x=2)
-    assert e.value == 2
-    assert e.input_grads() == {"x": 1}
-    e = ev("sin(" * depth + "x" + ")" * depth, x=0.5)
-    grad = 1.0
-    value = 0.5
-    for _ in range(depth):
-        grad *= math.cos(value)
-        value = math.sin(value)
-    assert e.value == value
-    assert e.input_grads()["x"] == pytest.approx(grad, rel=1e-12)
-    assert ev("x" + "^x" * 2000, x=1.0).value == 1
+def test_nesting_several_times_deeper_than_the_recursion_limit() -> None:
+    depth = 1_000
+    with lowered_recursion_limit() as limit:
+        assert depth > 3 * limit
+        assert ev("(" * depth + "x" + ")" * depth, x=2).value == 2
+        e = ev("-(" * depth + "x" + ")" * depth, x=2)
+        assert e.value == 2
+        assert e.input_grads() == {"x": 1}
+        e = ev("sin(" * depth + "x" + ")" * depth, x=0.5)
+        grad = 1.0
+        value = 0.5
+        for _ in range(depth):
+            grad *= math.cos(value)
+            value = math.sin(value)
+        assert e.value == value
+        assert e.input_grads()["x"] == pytest.approx(grad, rel=1e-12)
+        assert ev("x" + "^x" * depth, x=1.0).value == 1
 
 
 @pytest.mark.slow

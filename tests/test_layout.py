@@ -9,6 +9,7 @@ from backprop_cli.graph import Graph
 from backprop_cli.layout import RADIUS, WAYPOINTS, _crossings, _layers, _order, _slots, half_height, layout
 from backprop_cli.parse import parse
 from backprop_cli.wires import forks
+from recursion_limit import lowered_recursion_limit
 
 
 def crossings(graph: Graph) -> int:
@@ -84,11 +85,16 @@ def test_wires_end_on_their_gates_stub_and_start_at_their_source() -> None:
 
 
 def test_a_deep_expression_is_laid_out_without_recursion() -> None:
-    graph = parse("x" + " + x" * 3000)  # deeper than Python's recursion limit
-    lay = layout(graph)
+    depth = 1_000
+    with lowered_recursion_limit() as limit:  # the sum is several times deeper than the limit
+        assert depth > 3 * limit
+        graph = parse("x" + " + x" * depth)
+        lay = layout(graph)
+        slots = _slots(graph, _layers(graph))
     assert len(lay.x) == len(graph)
-    slots = _slots(graph, _layers(graph))
-    # x feeds every layer: waypoints for every wire would be 3000²/2; the budget keeps them linear.
+    # x feeds every layer: waypoints for every wire would be 1000²/2, 25 times the budget, which keeps
+    # them linear.
+    assert depth**2 // 2 > 20 * WAYPOINTS
     assert sum(map(len, slots.rows)) <= len(graph) + WAYPOINTS
 
 
