@@ -19,7 +19,17 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.keys import Keys
 
-__all__ = ["Keys", "boxes_overlap", "console_problems", "current", "driver", "keys", "load", "requests"]
+__all__ = [
+    "Keys",
+    "boxes_overlap",
+    "console_problems",
+    "current",
+    "driver",
+    "keys",
+    "load",
+    "requests",
+    "visible_text",
+]
 
 CHROMIUM = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 DRIVER = "/usr/bin/chromedriver"
@@ -135,11 +145,26 @@ def keys(browser: Any, *names: str) -> None:
     chain.perform()
 
 
+VISIBLE_TEXT = """
+const seen = (id) => {
+  const element = document.getElementById(id);
+  return element.checkVisibility({ visibilityProperty: true }) ? element.innerText.trim() : "";
+};
+"""
+"""`seen(id)`: an element's text as a reader sees it (WebDriver's element text: nothing when hidden)."""
+
+
+def visible_text(browser: Any, *ids: str) -> list[str]:
+    """The text of elements, as WebDriver's element text reads it, for all of them in one command."""
+    texts: list[str] = browser.execute_script(VISIBLE_TEXT + "return arguments[0].map(seen);", list(ids))
+    return texts
+
+
 def current(browser: Any) -> tuple[list[int], str, str]:
-    """The highlighted nodes, the panel's phase and its line."""
-    nodes = browser.find_elements("css selector", "#circuit .node.current")
-    return (
-        [int(n.get_attribute("data-node")) for n in nodes],
-        browser.find_element("id", "phase").text,
-        browser.find_element("id", "line").text,
-    )
+    """The highlighted nodes, the panel's phase and its line (one command, not one per element)."""
+    script = """
+    const nodes = [...document.querySelectorAll("#circuit .node.current")];
+    return [nodes.map((n) => Number(n.getAttribute("data-node"))), seen("phase"), seen("line")];
+    """
+    nodes, phase, line = browser.execute_script(VISIBLE_TEXT + script)
+    return nodes, phase, line
