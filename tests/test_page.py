@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from backprop_cli.demos import DEMOS
 from backprop_cli.formatting import number
-from browser import Keys, boxes_overlap, console_problems, current, keys, load, requests
+from browser import Keys, boxes_overlap, console_problems, current, keys, load, paste, requests, retype
 from conftest import expressions, ok, points, run
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -51,17 +51,13 @@ def make_page(tmp_path: Path, source: str, values: dict[str, float], name: str =
 
 
 def set_digits(browser: Any, digits: int) -> None:
-    field = browser.find_element("id", "digits")
-    field.clear()
-    field.send_keys(str(digits))
+    retype(browser.find_element("id", "digits"), str(digits))
 
 
 def set_inputs(browser: Any, values: dict[str, float]) -> None:
     """Type each value into its number field, as a user would (the field fires an input event per key)."""
     for name, v in values.items():
-        field = browser.find_element("id", f"in-{name}")
-        field.clear()
-        field.send_keys(repr(v))
+        retype(browser.find_element("id", f"in-{name}"), repr(v))
 
 
 def shown(browser: Any) -> dict[str, Any]:
@@ -254,6 +250,11 @@ def test_changing_an_input_recomputes_everything(driver: Any, tmp_path: Path) ->
     assert field == moved
     data = ok("eval", source, "-x", repr(moved), "-y", "5", "-z", "-4", "--json").json()
     assert_numbers(shown(driver), data, exact_text=True)
+    # A number typed with every kind of key (a sign, a point, an exponent), through partial numbers
+    # the field refuses ("-", "-2.", "-2.5e", "-2.5e-"): the page ends at the number typed.
+    set_inputs(driver, {"z": -2.5e-05})
+    data = ok("eval", source, "-x", repr(moved), "-y", "5", "-z", "-2.5e-05", "--json").json()
+    assert_numbers(shown(driver), data, exact_text=True)
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -265,9 +266,12 @@ def test_random_expressions_recompute_as_eval_at_random_points(
     load(driver, start_page)
     inputs = driver.execute_script("return ['x', 'y', 'z'].filter((n) => document.getElementById(`in-${n}`))")
     new = {n: point[n] for n in inputs}
-    set_inputs(driver, new)
+    # The numbers are this test's subject: each value is pasted in one edit. Typing them key by key
+    # is tested above and below (test_changing_an_input_..., test_a_domain_error_..., the math errors).
+    for name, v in new.items():
+        paste(driver, f"in-{name}", repr(v))
     result = run("eval", source, *values_words(new), "--json")
-    set_digits(driver, 17)
+    paste(driver, "digits", "17")
     page = shown(driver)
     if result.code != 0:
         message = result.json()["error"]["message"]
@@ -276,7 +280,7 @@ def test_random_expressions_recompute_as_eval_at_random_points(
         return
     assert_numbers(page, result.json())
     # Every line of the derivation, at the new point, as `eval --steps` writes it.
-    set_digits(driver, digits)
+    paste(driver, "digits", str(digits))
     lines = driver.execute_script("return sequence().map((s) => lineOf(s).map((p) => p[0]).join(''))")
     expected = ok("eval", source, *values_words(new), "--steps", "--no-notes", "--digits", str(digits)).stdout
     assert lines == [ln for ln in expected.splitlines() if ln and ln not in ("Forward pass", "Backward pass")]

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from backprop_cli.demos import ARRAY_DEMOS
 from backprop_cli.ops import OPS
 from backprop_cli.views.arrays import array_text
-from browser import Keys, boxes_overlap, console_problems, current, keys, load, requests, visible_text
+from browser import Keys, boxes_overlap, console_problems, current, keys, load, paste, requests, retype, visible_text
 from conftest import expressions, ok, run
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -105,9 +105,8 @@ def page_lines(browser: Any) -> list[str]:
 
 
 def type_into(browser: Any, name: str, text: str) -> None:
-    field = browser.find_element("id", f"in-{name}")
-    field.clear()
-    field.send_keys(text)
+    """Type over what an input's field holds, key by key, as a user does."""
+    retype(browser.find_element("id", f"in-{name}"), text)
 
 
 def notes_values(seed: int) -> dict[str, Any]:
@@ -160,7 +159,9 @@ def test_the_notes_example_recomputes_after_an_edit(driver: Any, tmp_path: Path,
     assert "..." in page["table"][0][0]
 
     new = notes_values(seed + 10)
-    type_into(driver, "X", json.dumps(new["X"]))
+    # 30 numbers (640 characters), pasted in one edit: typing them key by key would cost the browser
+    # 1.5 s of CPU; typing has its tests (test_editing_the_two_layer_net_..., test_a_value_of_the_wrong_shape_...).
+    paste(driver, "in-X", json.dumps(new["X"]))
     page = shown(driver)
     assert_matches_eval(page, NOTES, {"W": values["W"], "X": new["X"]})
     assert page_lines(driver) == steps_lines(NOTES, {"W": values["W"], "X": new["X"]})
@@ -197,14 +198,12 @@ def test_a_value_of_the_wrong_shape_is_refused_in_words(driver: Any, tmp_path: P
         ('[1, "a", 3]', "x: write numbers in brackets"),
         ("[[1, 2], [3]]", "x: write numbers in brackets, every row as long as the others"),
     ]:
-        field.clear()
-        field.send_keys(text)
+        retype(field, text)
         [problem] = visible_text(driver, "problem-x")
         assert problem.startswith(message), problem
         assert field.get_attribute("aria-invalid") == "true"
         assert shown(driver)["values"] == before["values"]  # the last good point stays
-    field.clear()
-    field.send_keys("[0.5, 0.5, 0.5]")
+    retype(field, "[0.5, 0.5, 0.5]")
     assert visible_text(driver, "problem-x") == [""]
     assert field.get_attribute("aria-invalid") == "false"
     assert_matches_eval(shown(driver), TWO_LAYER.source, {**TWO_LAYER.values, "x": [0.5, 0.5, 0.5]})
@@ -356,8 +355,8 @@ def test_random_elementwise_programs_recompute_as_eval(
     if run("eval", source, *words({n: start[n] for n in used}), "--json").code != 0:
         return  # the page is drawn from a point that computes
     load(driver, make_page(tmp_path, source, {n: start[n] for n in used}))
-    for n in used:
-        type_into(driver, n, json.dumps(new[n]))
+    for n in used:  # pasted, each in one edit: the numbers are this test's subject (typing has its tests)
+        paste(driver, f"in-{n}", json.dumps(new[n]))
     point = {n: new[n] for n in used}
     result = run("eval", source, *words(point), "--json")
     page = shown(driver)
