@@ -80,10 +80,13 @@ def assert_close(actual: Any, expected: Any, where: str) -> None:
     assert not bad, (where, bad[:3])
 
 
-def assert_matches_eval(page: dict[str, Any], source: str, values: dict[str, Any]) -> None:
-    """Every node's value and gradient as eval --json has them; every wire's own contribution as
-    graph --json has it."""
-    data = ok("eval", source, *words(values), "--json").json()
+def assert_matches_eval(
+    page: dict[str, Any], source: str, values: dict[str, Any], data: dict[str, Any] | None = None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Every node's value and gradient as eval --json has them (``data``, when the test has run it
+    already); every wire's own contribution as graph --json has it. Returns both JSONs."""
+    if data is None:
+        data = ok("eval", source, *words(values), "--json").json()
     assert page["error"] is None, page["error"]
     for i, node in enumerate(data["nodes"]):
         assert_close(page["values"][i], node["value"], f"value of {node['label']}")
@@ -92,6 +95,7 @@ def assert_matches_eval(page: dict[str, Any], source: str, values: dict[str, Any
     for w in graph["wires"]:
         if w["to"] is not None:
             assert_close(page["contrib"][w["to"]][w["position"]], w["grad"], f"wire {w}")
+    return data, graph
 
 
 def steps_lines(source: str, values: dict[str, Any], digits: int = 6) -> list[str]:
@@ -119,10 +123,8 @@ def test_the_two_layer_demo_shows_eval_numbers_shapes_and_steps(driver: Any, tmp
     ok("demo", "two-layer", "--html", str(path))
     load(driver, path)
     page = shown(driver)
-    assert_matches_eval(page, TWO_LAYER.source, TWO_LAYER.values)
+    data, graph = assert_matches_eval(page, TWO_LAYER.source, TWO_LAYER.values)
     # Wires show shapes (vectors and matrices) or numbers (scalars), value above, gradient below.
-    data = ok("eval", TWO_LAYER.source, *words(TWO_LAYER.values), "--json").json()
-    graph = ok("graph", TWO_LAYER.source, *words(TWO_LAYER.values), "--json").json()
     for (value, grad), w in zip(page["wires"], graph["wires"]):
         shape = data["nodes"][w["from"]]["shape"]
         if shape:
@@ -369,7 +371,7 @@ def test_random_elementwise_programs_recompute_as_eval(
             assert page["line"] == f"error: {message}"
         assert "NaN" not in page["page"] and "Infinity" not in page["page"]
     else:
-        assert_matches_eval(page, source, point)
+        assert_matches_eval(page, source, point, result.json())
         assert page_lines(driver) == steps_lines(source, point)
     assert console_problems(driver) == []
 
