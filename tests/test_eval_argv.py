@@ -28,9 +28,15 @@ DRIVER = r"""
 import json, os, sys
 import backprop_cli.entry
 from backprop_cli.commands import eval_argv
-# Imported once, here, so that each fork starts warm.
+# Imported once, here, so that each fork starts warm: what most of the runs import (without these, each
+# fork imported them again, a third of its CPU; what a run imports is tests/test_startup.py's subject).
 import backprop_cli.cli, backprop_cli.commands.eval, backprop_cli.cache, backprop_cli.engine, rich.console
 import backprop_cli.views.table, backprop_cli.views.json_stream, backprop_cli.views.steps
+import backprop_cli.args, backprop_cli.arrays, backprop_cli.commands.loading, backprop_cli.commands.limits
+import backprop_cli.parse, backprop_cli.lalr, backprop_cli.builder, backprop_cli.tables, lark
+import backprop_cli.views.text_table, backprop_cli.hessian, backprop_cli.symbolic, backprop_cli.flatgen
+import difflib, getpass, logging, resource, tempfile, traceback, rich.box, rich.cells
+rich.cells.cell_len("∂θ")  # loads Rich's table of character widths
 requests, answers = os.fdopen(3, "r"), os.fdopen(4, "w")
 run = eval_argv.run
 
