@@ -379,3 +379,22 @@ def test_every_input_fixed_still_gives_one_row_per_input_row(tmp_path: Path) -> 
     batch_ok("w*2", "-", "-w", "3", "--output", str(parquet), input=text)
     assert pq.read_table(parquet).num_rows == 2
     assert batch_ok("w*2", str(parquet), "-w", "3", "--out-format", "jsonl").stdout.count("\n") == 2
+
+
+def test_numeric_columns_are_read_from_their_buffers_as_to_numpy_reads_them() -> None:
+    """readers._numpy (pyarrow's to_numpy imports pandas): a slice, several chunks, empty ones, none."""
+    import numpy as np
+
+    from backprop_cli.batch.readers import _numpy
+
+    whole = pa.array([0.5, -1.0, 2.25, float("inf"), 3.0])
+    columns = [
+        whole,
+        whole.slice(2, 2),
+        pa.chunked_array([whole.slice(1), whole.slice(0, 0), whole.slice(3, 1)]),
+        pa.chunked_array([], type=pa.float64()),
+        pa.chunked_array([whole.slice(4)]),
+    ]
+    for column in columns:
+        got, expected = _numpy(column), column.to_numpy()
+        assert got.dtype == np.float64 and got.tolist() == expected.tolist()
