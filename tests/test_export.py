@@ -273,17 +273,12 @@ def test_the_exported_code_is_clean_for_ruff_and_mypy_and_stands_alone(tmp_path:
         check=False,
     )
     assert lint.returncode == 0, lint.stdout
+    # The project's own mypy cache (`mypy` runs before the tests, in CI too): the standard library's
+    # stubs are read from it instead of analysed again (~0.2 s instead of ~1.5 s of CPU); the new file
+    # itself is always checked, and a cache that does not match the stubs or options is not used.
+    cache = Path(__file__).resolve().parent.parent / ".mypy_cache"
     typed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mypy",
-            "--strict",
-            "--no-incremental",
-            "--cache-dir",
-            str(tmp_path / "cache"),
-            str(path),
-        ],
+        [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(cache), str(path)],
         capture_output=True,
         text=True,
         check=False,
