@@ -22,6 +22,20 @@ BACKPROP = [sys.executable, "-m", "backprop_cli"]
 SEED = ["eval", "(x+y)*z", "-x", "-2", "-y", "5", "-z", "-4"]
 
 
+@pytest.fixture(scope="module")
+def _module_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("environment-cache")
+
+
+@pytest.fixture(autouse=True)
+def _shared_cache(_isolated_cache: None, _module_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The processes of this module share one parse cache (the program is not their subject: the
+    streams, the encoding and the signals are). With a cache of its own, every process parsed its
+    program again (a cache miss imports Lark: about as much CPU as the rest of the run); as a user's
+    script does, most now find it cached. tests/test_cache.py tests the cache itself."""
+    monkeypatch.setenv("BACKPROP_CACHE_DIR", str(_module_cache))
+
+
 def shell(script: str, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run a shell script with "$@" = python -m backprop_cli ARGS (for redirections like >&-)."""
     return subprocess.run(
@@ -196,7 +210,7 @@ def test_ctrl_c_at_any_moment_is_exit_130_with_interrupted() -> None:
 
 
 @pytest.mark.parametrize("where", ["entry", "click", "rich", "lark", "run"])
-def test_ctrl_c_from_the_first_instruction_on(where: str) -> None:
+def test_ctrl_c_from_the_first_instruction_on(where: str, tmp_path: Path) -> None:
     """SIGINT delivered at a precise moment: right after the entry point's first line, in the middle
     of importing click, Rich or Lark, and during the run."""
     hook = f"""
@@ -222,7 +236,10 @@ if {where!r} == "run":
 sys.argv = ["backprop", "eval", "(x+y)*z", "-x", "1", "-y", "2", "-z", "3"]
 backprop_cli.entry.main()
 """
-    result = subprocess.run([sys.executable, "-c", hook], capture_output=True, text=True, check=False, timeout=60)
+    env = {**os.environ, "BACKPROP_CACHE_DIR": str(tmp_path)}  # a cache of its own: Lark is imported on a miss
+    result = subprocess.run(
+        [sys.executable, "-c", hook], capture_output=True, text=True, check=False, timeout=60, env=env
+    )
     assert (result.returncode, result.stderr) == (130, "interrupted\n")
 
 
