@@ -37,6 +37,7 @@ import backprop_cli.parse, backprop_cli.lalr, backprop_cli.builder, backprop_cli
 import backprop_cli.views.text_table, backprop_cli.hessian, backprop_cli.symbolic, backprop_cli.flatgen
 import difflib, getpass, logging, resource, tempfile, traceback, rich.box, rich.cells
 rich.cells.cell_len("∂θ")  # loads Rich's table of character widths
+backprop_cli.parse.parse("x")  # loads the parse tables (the cache is filled by the runs themselves)
 requests, answers = os.fdopen(3, "r"), os.fdopen(4, "w")
 run = eval_argv.run
 
