@@ -8,7 +8,6 @@ import select
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -30,11 +29,15 @@ def _read(fd: int, timeout: float) -> bytes:
         return b""
 
 
-def _paused(args: list[str], keys: list[bytes], tmp_path: Path) -> tuple[int | None, str]:
+def _paused(args: list[str], keys: list[bytes]) -> tuple[int | None, str]:
     """Run backprop in a pseudo-terminal, press ``keys`` one by one, and return (exit code or None if
-    it still waits, what the terminal showed with colours removed and CRLF as LF)."""
+    it still waits, what the terminal showed with colours removed and CRLF as LF).
+
+    The process uses the test's cache (tests/conftest.py): each test first runs the same command
+    piped in the test's own process (``ok``), so that the one started here finds the program parsed
+    (the pause is the subject here, not the parser)."""
     master, slave = pty.openpty()
-    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", "TERM": "xterm", "BACKPROP_CACHE_DIR": str(tmp_path)}
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", "TERM": "xterm"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "backprop_cli", *args], stdin=slave, stdout=slave, stderr=slave, env=env
     )
@@ -62,26 +65,28 @@ def _paused(args: list[str], keys: list[bytes], tmp_path: Path) -> tuple[int | N
 
 
 @pytest.mark.parametrize("args", [["demo", "circuit"], ["demo", "staged", "--mode", "forward"]])
-def test_pause_steps_one_key_per_step_without_echo(args: list[str], tmp_path: Path) -> None:
+def test_pause_steps_one_key_per_step_without_echo(args: list[str]) -> None:
     piped = ok(*args).stdout
     steps = [line for line in piped.splitlines() if line and not line.startswith(("Forward", "Backward", "pass "))]
     # One key fewer than steps: none after the last, and none on a heading or between the passes.
-    code, shown = _paused([*args, "--pause"], [b"\r"] * (len(steps) - 1), tmp_path)
+    code, shown = _paused([*args, "--pause"], [b"\r"] * (len(steps) - 1))
     assert code == 0, shown
     assert shown == f"{PROMPT}\n{piped}"  # no echoed Enter: not a single extra blank line
 
 
-def test_pause_q_shows_the_rest_at_once(tmp_path: Path) -> None:
-    code, shown = _paused(["demo", "circuit", "--pause"], [b"\r", b"q"], tmp_path)
+def test_pause_q_shows_the_rest_at_once() -> None:
+    piped = ok("demo", "circuit").stdout
+    code, shown = _paused(["demo", "circuit", "--pause"], [b"\r", b"q"])
     assert code == 0, shown
-    assert shown == f"{PROMPT}\n{ok('demo', 'circuit').stdout}"
+    assert shown == f"{PROMPT}\n{piped}"
 
 
-def test_pause_works_with_eval_steps(tmp_path: Path) -> None:
+def test_pause_works_with_eval_steps() -> None:
     args = ["eval", "x*y", "-x", "2", "-y", "3", "--steps"]
-    code, shown = _paused([*args, "--pause"], [b"q"], tmp_path)
+    piped = ok(*args).stdout
+    code, shown = _paused([*args, "--pause"], [b"q"])
     assert code == 0, shown
-    assert shown == f"{PROMPT}\n{ok(*args).stdout}"
+    assert shown == f"{PROMPT}\n{piped}"
 
 
 def test_pause_is_ignored_when_piped() -> None:
