@@ -10,7 +10,16 @@ from pathlib import Path
 
 import pytest
 
+from backprop_cli import cache
+
 ROWS = "x\n" + "1\n" * 1000
+
+
+@pytest.fixture(autouse=True)
+def _parsed(_isolated_cache: None) -> None:
+    """The program is parsed and cached in the test's process, in the test's cache, which the processes
+    use: they find it there instead of importing Lark to parse it (the subject here is the output)."""
+    cache.load("x*2")
 
 
 def run_with_stderr(stderr_is_tty: bool, tmp_path: Path) -> tuple[int, str]:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from backprop_cli import cache
 from backprop_cli.errors import EXIT_OUTPUT
 from conftest import ok, run
 
@@ -91,6 +92,7 @@ def test_an_output_the_disk_cannot_hold_is_exit_74(name: str, tmp_path: Path) ->
     if name != "batch":  # a program whose file is larger than the limit (7 kB as Python, up to 150 kB as SVG)
         args[1] = "+".join(f"x{i}*x" for i in range(30))
         args[2:2] = [word for i in range(30) for word in (f"-x{i}", "1")] if name != "export" else []
+    cache.load(args[1])  # parsed and cached here, in the test's cache: the process's subject is the write
     result = subprocess.run(
         [sys.executable, "-m", "backprop_cli", *args],
         capture_output=True,
