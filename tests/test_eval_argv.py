@@ -22,6 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from backprop_cli import cache
 from backprop_cli.commands.eval_argv import ALWAYS_CLICK, COMPLETION, eval_options, read
 
 DRIVER = r"""
@@ -401,5 +402,6 @@ loading.evaluate = interrupted
 sys.argv = ["backprop", "eval", "(x+y)*z", "-x", "1", "-y", "2", "-z", "3"]
 backprop_cli.entry.main()
 """
+    cache.load("(x+y)*z")  # parsed here, in the test's cache: the process's subject is the interruption
     result = subprocess.run([sys.executable, "-c", hook], capture_output=True, text=True, check=False, timeout=60)
     assert (result.returncode, result.stdout, result.stderr) == (130, "", "interrupted\n")
