@@ -40,9 +40,9 @@ RUNNER = textwrap.dedent(
 )
 
 
-def on_terminal(runs: list[tuple[int, list[str]]], raw: bool = False) -> dict[tuple[int, str], str]:
-    """Each run's output as a terminal shows it (escape sequences removed unless ``raw``), by (width,
-    command line)."""
+def on_terminal(runs: list[tuple[int, list[str]]]) -> dict[tuple[int, str], str]:
+    """Each run's output as the terminal received it (escape sequences and all), by (width, command
+    line)."""
     import json
 
     master, slave = os.openpty()
@@ -64,8 +64,6 @@ def on_terminal(runs: list[tuple[int, list[str]]], raw: bool = False) -> dict[tu
         os.close(master)
         assert process.wait(timeout=300) == 0
     text = b"".join(chunks).decode("utf-8").replace("\r\n", "\n")
-    if not raw:  # the views write a minus sign (−) where the JSON has a hyphen
-        text = ANSI.sub("", text).replace("−", "-")
     outputs = {}
     for part in text.split(MARK)[1:]:
         first, _, body = part.partition("\n")
@@ -90,10 +88,46 @@ def demo_numbers(name: str) -> dict[str, set[str]]:
     return {"values": values, "local": local}
 
 
+def shown(raw: str) -> str:
+    """What the terminal shows, as text: escape sequences removed, and the minus signs (−) the views
+    write where the JSON has a hyphen written as hyphens."""
+    return ANSI.sub("", raw).replace("−", "-")
+
+
+# Every command line of this module that runs on a terminal: one process for all of them.
+NARROW = ["eval", "x*y + 2", "-x", "0.123456789", "-y", "987654.321", "--digits", "9"]
+NARROW_WIDTHS = (30, 40, 60, 74)
+HOSTILE = "(x # \x1b[2J\x1b[32mall good\x07\n) * 2"
+
+
+def hostile_runs(program: Path, bad: Path) -> list[tuple[int, list[str]]]:
+    """The views of a program with escape sequences in a comment, and an error pointing into one."""
+    runs = [(80, ["eval", "--file", str(program), "-x", "1", view]) for view in VIEWS]
+    runs += [(80, ["eval", "--file", str(program), "-x", "0", "--wrt", "x", "--mode", "forward", "--steps"])]
+    runs += [(80, ["eval", "--file", str(bad), "-x", "1"]), (80, ["check", "--file", str(program), "-x", "1"])]
+    return runs
+
+
 @pytest.fixture(scope="module")
-def demo_views() -> dict[tuple[int, str], str]:
+def hostile_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    directory = tmp_path_factory.mktemp("hostile")
+    program, bad = directory / "p.bp", directory / "bad.bp"
+    program.write_text(HOSTILE)
+    bad.write_text(HOSTILE.replace("* 2", "* 2 \x00 \x1b[31m"))
+    return program, bad
+
+
+@pytest.fixture(scope="module")
+def terminal(hostile_files: tuple[Path, Path]) -> dict[tuple[int, str], str]:
+    """Each command line's output as the terminal received it, by (width, command line)."""
     runs = [(width, ["demo", name, view]) for name in DEMOS for view in VIEWS for width in WIDTHS]
-    return on_terminal(runs)
+    runs += [(width, NARROW) for width in NARROW_WIDTHS]
+    return on_terminal(runs + hostile_runs(*hostile_files))
+
+
+@pytest.fixture(scope="module")
+def demo_views(terminal: dict[tuple[int, str], str]) -> dict[tuple[int, str], str]:
+    return {key: shown(raw) for key, raw in terminal.items() if key[1].startswith("demo ")}
 
 
 @pytest.mark.parametrize("name", list(DEMOS))
@@ -108,12 +142,11 @@ def test_every_number_of_every_demo_is_whole_at_every_width(demo_views: dict[tup
             assert not missing, f"{name} {view} at {width} columns lacks {missing}:\n{text}"
 
 
-def test_the_issues_narrow_table_keeps_every_digit() -> None:
-    args = ["eval", "x*y + 2", "-x", "0.123456789", "-y", "987654.321", "--digits", "9"]
-    outputs = on_terminal([(width, args) for width in (30, 40, 60, 74)])
-    for text in outputs.values():
-        for shown in ["987654.321", "0.123456789", "121932.631", "121934.631"]:
-            assert whole(shown, text), text
+def test_the_issues_narrow_table_keeps_every_digit(terminal: dict[tuple[int, str], str]) -> None:
+    for width in NARROW_WIDTHS:
+        text = shown(terminal[(width, " ".join(NARROW))])
+        for digits in ["987654.321", "0.123456789", "121932.631", "121934.631"]:
+            assert whole(digits, text), text
 
 
 def test_the_output_row_and_the_note_are_always_shown() -> None:
@@ -134,19 +167,14 @@ def test_the_output_row_and_the_note_are_always_shown() -> None:
 
 # Text from the input never reaches the terminal as an escape sequence -------------------------------
 
-HOSTILE = "(x # \x1b[2J\x1b[32mall good\x07\n) * 2"
 
-
-def test_escape_sequences_in_the_input_are_shown_escaped_on_a_terminal(tmp_path: Path) -> None:
+def test_escape_sequences_in_the_input_are_shown_escaped_on_a_terminal(
+    terminal: dict[tuple[int, str], str], hostile_files: tuple[Path, Path]
+) -> None:
     """Issue 7: `log(x) # \\e[2J\\e[32mall good` reached the terminal through the expression column."""
-    program = tmp_path / "p.bp"
-    program.write_text(HOSTILE)
-    bad = tmp_path / "bad.bp"
-    bad.write_text(HOSTILE.replace("* 2", "* 2 \x00 \x1b[31m"))
-    runs = [(80, ["eval", "--file", str(program), "-x", "1", view]) for view in VIEWS]
-    runs += [(80, ["eval", "--file", str(program), "-x", "0", "--wrt", "x", "--mode", "forward", "--steps"])]
-    runs += [(80, ["eval", "--file", str(bad), "-x", "1"]), (80, ["check", "--file", str(program), "-x", "1"])]
-    for (_, args), raw in on_terminal(runs, raw=True).items():
+    program, bad = hostile_files
+    for width, args in hostile_runs(program, bad):
+        raw = terminal[(width, " ".join(args))]
         # Rich's own colours are escape sequences too: these are the input's.
         assert not any(s in raw for s in ("\x1b[2J", "\x1b[32mall", "\x07", "\x00", "2 \x1b[31m")), args
     table = ok("eval", "--file", str(program), "-x", "1").stdout
