@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
+# Hypothesis runs every "hypothesis" entry point when it is imported: trio's (a dependency of
+# selenium, for trio's own tests) imports trio and ssl, ~0.3 s of CPU in every pytest process. No
+# test here uses trio. Set before anything imports Hypothesis.
+os.environ.setdefault("HYPOTHESIS_NO_PLUGINS", "1")
+
 import functools
 import json
 import math
@@ -85,6 +92,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         item.add_marker(pytest.mark.xdist_group("browser"))
     if config.getoption("dist", "no") != "no":
         items.sort(key=lambda item: 0 if item.get_closest_marker("slow") else 1 if item in browser else 2)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection(session: pytest.Session) -> object:
+    """pytest keeps each test module's assert-rewritten code in __pycache__, so that the next run (and
+    each xdist worker) imports it instead of rewriting and compiling ~50 modules again (~3 s of CPU
+    per process). Where PYTHONDONTWRITEBYTECODE is set, as on this machine, it writes none; here it
+    may, while the test modules (and what they import) are collected."""
+    saved, sys.dont_write_bytecode = sys.dont_write_bytecode, False
+    try:
+        return (yield)
+    finally:
+        sys.dont_write_bytecode = saved
 
 
 @pytest.fixture(autouse=True)
