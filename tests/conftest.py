@@ -10,11 +10,12 @@ import os
 os.environ.setdefault("HYPOTHESIS_NO_PLUGINS", "1")
 
 import functools
+import itertools
 import json
 import math
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -107,9 +108,18 @@ def pytest_collection(session: pytest.Session) -> object:
         sys.dont_write_bytecode = saved
 
 
+@pytest.fixture(scope="session")
+def _caches(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    root = tmp_path_factory.mktemp("caches")
+    return (root / str(n) for n in itertools.count())
+
+
 @pytest.fixture(autouse=True)
-def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("BACKPROP_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+def _isolated_cache(_caches: Iterator[Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cache directory of the test's own, not yet made: backprop makes it (0700) on its first run,
+    so that a test that runs no command costs no directory to make and, later, to delete (pytest's
+    mktemp also lists all the directories made so far, each time)."""
+    monkeypatch.setenv("BACKPROP_CACHE_DIR", str(next(_caches)))
     monkeypatch.delenv("NO_COLOR", raising=False)
 
 
