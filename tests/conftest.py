@@ -14,7 +14,9 @@ import itertools
 import json
 import math
 import re
+import shutil
 import sys
+import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,16 +111,29 @@ def pytest_collection(session: pytest.Session) -> object:
 
 
 @pytest.fixture(scope="session")
-def _caches(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    root = tmp_path_factory.mktemp("caches")
-    return (root / str(n) for n in itertools.count())
+def _caches(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Iterator[Path]]:
+    """Where the tests' caches go: on the memory file system where there is one (Linux's /dev/shm),
+    removed at the end of the run. Each command a test runs makes a cache directory, a key and an
+    entry (cache.py), and pytest would later delete them: on this machine's disk those ~5 files per
+    test cost ~10 times the CPU they do in memory. The cache's own tests (test_cache.py) keep theirs
+    in tmp_path, on the disk users have."""
+    memory = Path("/dev/shm")
+    if not (memory.is_dir() and os.access(memory, os.W_OK | os.X_OK)):
+        root = tmp_path_factory.mktemp("caches")
+        yield (root / str(n) for n in itertools.count())
+        return
+    root = Path(tempfile.mkdtemp(prefix="backprop-tests-", dir=memory))
+    try:
+        yield (root / str(n) for n in itertools.count())
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
 def _isolated_cache(_caches: Iterator[Path], monkeypatch: pytest.MonkeyPatch) -> None:
     """A cache directory of the test's own, not yet made: backprop makes it (0700) on its first run,
-    so that a test that runs no command costs no directory to make and, later, to delete (pytest's
-    mktemp also lists all the directories made so far, each time)."""
+    so that a test that runs no command makes no directory (pytest's mktemp also listed all those
+    made so far, each time)."""
     monkeypatch.setenv("BACKPROP_CACHE_DIR", str(next(_caches)))
     monkeypatch.delenv("NO_COLOR", raising=False)
 
