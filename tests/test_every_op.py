@@ -3,9 +3,11 @@ the work; math errors name each input once; the derivation's notes."""
 
 from __future__ import annotations
 
+import functools
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,6 +35,15 @@ def call(op: Op) -> tuple[str, list[str]]:
     return f"t = {expr}\nf = t * w", [*values, "w=2"]
 
 
+@functools.cache
+def as_json(name: str) -> dict[str, Any]:
+    """``eval --json`` of the op's call: the numbers every view of the op must show (run, and its
+    schema checked, once per op and process instead of once per view)."""
+    source, values = call(OPS[name])
+    data: dict[str, Any] = ok("eval", source, *values, "--json").json()
+    return data
+
+
 @pytest.mark.parametrize("op", SCALAR_OPS, ids=lambda op: op.name)
 @pytest.mark.parametrize(
     "view",
@@ -49,7 +60,7 @@ def call(op: Op) -> tuple[str, list[str]]:
 def test_every_op_in_every_terminal_view(op: Op, view: list[str]) -> None:
     source, values = call(op)
     out = ok("eval", source, *values, *view).stdout.replace("−", "-")
-    data = ok("eval", source, *values, "--json").json()
+    data = as_json(op.name)
     # the value of f, and ∂f/∂w (which is t's value), at the view's six digits
     assert number(data["value"]) in out
     assert number(data["gradients"]["w"]) in out
@@ -68,7 +79,10 @@ def test_every_op_in_json_dot_and_check(op: Op) -> None:
 MODES = ("reverse", "forward")
 
 
+@functools.cache
 def latex(op: Op, mode: str) -> str:
+    """The op's derivation in LaTeX (run once per op, mode and process: the fixture below and the
+    op's test read the same text)."""
     source, values = call(op)
     return ok("eval", source, *values, "--latex", "--mode", mode).stdout
 
