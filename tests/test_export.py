@@ -4,6 +4,7 @@ the LaTeX compiles; errors are the project's."""
 
 from __future__ import annotations
 
+import functools
 import math
 import shutil
 import subprocess
@@ -19,7 +20,7 @@ from hypothesis import strategies as st
 from backprop_cli.ops import OPS, RULE_INPUTS, Op
 from backprop_cli.printer import spell
 from backprop_cli.styles import ASCII
-from conftest import NEURON_GRADS, compile_latex, domain, expressions, ok, overfull_by_block, points, run
+from conftest import NEURON_GRADS, Run, compile_latex, domain, expressions, ok, overfull_by_block, points, run
 from recursion_limit import lowered_recursion_limit
 
 Exported = Callable[..., tuple[float, dict[str, float]]]
@@ -199,15 +200,23 @@ def test_random_expressions_compute_evals_numbers_or_fail_where_it_fails(source:
     same_numbers_or_same_failure(source, at)
 
 
+@functools.cache
+def export(source: str, *options: str) -> tuple[Run, Exported | None]:
+    """``backprop export SOURCE OPTIONS`` and its function: the code does not depend on the point, so
+    an op's program is exported and compiled once for all the points of its domain."""
+    exported = run("export", source, *options)
+    return exported, load(exported.stdout) if exported.code == 0 else None
+
+
 def same_numbers_or_same_failure(source: str, at: dict[str, float], *options: str) -> None:
     """The exported function at ``at`` returns eval's numbers exactly, or raises where eval exits 1."""
-    exported = run("export", source, *options)
+    exported, function = export(source, *options)
     result = run("eval", source, *values(at), *options, "--json")
     if exported.code == 2:  # --wrt names what the program does not use: a usage error for both
         assert result.code == 2, str(result)
         return
     assert exported.code == 0, str(exported)
-    function = load(exported.stdout)
+    assert function is not None
     args = {name: at[name] for name in function.__code__.co_varnames[: function.__code__.co_argcount]}
     if result.code == 1:
         with pytest.raises((ArithmeticError, ValueError)):
