@@ -10,6 +10,7 @@ import os
 os.environ.setdefault("HYPOTHESIS_NO_PLUGINS", "1")
 
 import functools
+import gc
 import itertools
 import json
 import math
@@ -108,6 +109,14 @@ def pytest_collection(session: pytest.Session) -> object:
         return (yield)
     finally:
         sys.dont_write_bytecode = saved
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What collection leaves (the modules, SymPy's and NumPy's among them, the test items) lives to
+    the end of the run: frozen, the garbage collector's full passes no longer walk it each time
+    (about 0.1 s of CPU every few hundred tests; gc.freeze keeps it out of all collections)."""
+    gc.collect()
+    gc.freeze()
 
 
 @pytest.fixture(scope="session")
