@@ -4,7 +4,8 @@
 #   bash bench/suite.sh BASE_COMMIT [NEW_COMMIT] [ROUNDS]    # NEW defaults to HEAD, 1 round (~3-15 minutes)
 #
 # Each commit is exported (git archive) into a temporary tree and its suite runs there with
-# `pytest -n 2 --dist loadgroup -q -p no:cacheprovider`, the package imported from that tree
+# the pytest options of that commit's README test command (e.g. `-n 2 --dist worksteal`) and
+# `-q -p no:cacheprovider`, the package imported from that tree
 # (PYTHONPATH, which comes before this checkout's editable install; subprocesses inherit it), the test
 # tools from this checkout's .venv. The rounds alternate BASE, NEW, BASE, NEW... so that a neighbour's
 # load falls on both; each run prints its wall time, its CPU time (user + sys, the workers and every
@@ -24,7 +25,10 @@ for name in base new; do
   mkdir "$work/$name"
   commit=$([ "$name" = base ] && echo "$base" || echo "$new")
   git -C "$root" archive "$commit" | tar -x -C "$work/$name"
-  echo "$name = $(git -C "$root" log -1 --format='%h %s' "$commit" | cut -c1-100)"
+  # The options after .venv/bin/pytest on the README's test-command line, as CI reads that line.
+  grep -A2 '<!-- test-command' "$work/$name/README.md" | sed -n 's/^python3 -m venv .*\.venv\/bin\/pytest\(.*\)$/\1/p' \
+    | head -n 1 >"$work/$name.args"
+  echo "$name = $(git -C "$root" log -1 --format='%h %s' "$commit" | cut -c1-100) (pytest$(cat "$work/$name.args"))"
 done
 echo "cores: $(nproc)"
 for round in $(seq "$rounds"); do
@@ -32,7 +36,7 @@ for round in $(seq "$rounds"); do
     load_before=$(cut -d' ' -f1 /proc/loadavg)
     report="$work/$name.time"
     (cd "$work/$name" && PYTHONPATH="$work/$name" /usr/bin/time -o "$report" -f "%e %U %S" \
-      "$pytest" -n 2 --dist loadgroup -q -p no:cacheprovider >"$work/$name.out" 2>&1) || true
+      "$pytest" $(cat "$work/$name.args") -q -p no:cacheprovider >"$work/$name.out" 2>&1) || true
     read -r wall user sys <"$report"
     summary=$(tail -n 1 "$work/$name.out")
     printf 'round %s %-4s wall %6.1f s  cpu %6.1f s  load %s -> %s  %s\n' "$round" "$name" "$wall" \

@@ -87,14 +87,13 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (``-n 2 --dist loadgroup``, the README's test command), every test that
-    drives the browser runs in the same worker: one Chromium for the run, not one per worker. The
-    longest work starts first (the slow tests, then the browser's), so that the workers finish together
-    instead of one waiting for the other's last long test."""
-    browser = {item for item in items if "driver" in getattr(item, "fixturenames", ())}
-    for item in browser:
-        item.add_marker(pytest.mark.xdist_group("browser"))
-    if config.getoption("dist", "no") != "no":
+    """Under pytest-xdist (``-n 2``, the README's test command) the longest work starts first: the slow
+    tests, then the browser's (each worker starts its own Chromium for them, once), so that the two
+    workers finish together instead of one waiting for the other's last long test. xdist hands out the
+    tests in the order its workers collected them; a worker's ``config.option.dist`` reads "no", so
+    being a worker is told by ``workerinput``."""
+    if hasattr(config, "workerinput"):
+        browser = {item for item in items if "driver" in getattr(item, "fixturenames", ())}
         items.sort(key=lambda item: 0 if item.get_closest_marker("slow") else 1 if item in browser else 2)
 
 
