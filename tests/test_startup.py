@@ -44,7 +44,9 @@ def imported(argv: list[str], cache: Path) -> tuple[set[str], str]:
     filled = CliRunner().invoke(cli, argv, env={"BACKPROP_CACHE_DIR": str(cache), "BACKPROP_NO_CACHE": None})
     assert filled.exit_code == 0, filled.output
     code = PROBE.format(argv=argv)
-    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    # Run from elsewhere, so that the probe imports the copy this process imported (the installed one
+    # in CI), not a source tree in the working directory: the cache's stamp is that copy's files.
+    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=cache, capture_output=True, text=True, check=True)
     modules, help_tables = done.stderr.strip().splitlines()[-2:]
     return set(modules.split()), help_tables
 
