@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from .printer import Style
 
 
 class Demo(NamedTuple):
     description: str
+    """Words, with ``{sigmoid}``, ``{minus}`` and ``{cdot}`` spelled by the style (see :func:`describe`)."""
     source: str
     values: dict[str, Any]
     """Numbers, or nested lists of numbers for vectors and matrices (as -W '[[1, 2], [3, 4]]')."""
 
 
+def describe(demo: Demo, style: Style) -> str:
+    """The demo's description with its symbols in ``style``: ``σ(1 − σ)``, or ``sigmoid(1 - sigmoid)`` in ASCII."""
+    sigmoid = style.function_names.get("sigmoid", "sigmoid")
+    return demo.description.format(sigmoid=sigmoid, minus=style.minus, cdot=style.cdot)
+
+
 DEMOS: dict[str, Demo] = {
     "circuit": Demo(
-        "the notes' circuit f = (x + y)·z, with the intermediate q named",
+        "the notes' circuit f = (x + y){cdot}z, with the intermediate q named",
         "q = x + y\nf = q * z",
         {"x": -2, "y": 5, "z": -4},
     ),
@@ -24,7 +34,7 @@ DEMOS: dict[str, Demo] = {
         {"w0": 2, "x0": -1, "w1": -3, "x1": -2, "w2": -3},
     ),
     "neuron-gate": Demo(
-        "the same neuron with the sigmoid gate, whose local gradient is σ(1 − σ)",
+        "the same neuron with the sigmoid gate, whose local gradient is {sigmoid}(1 {minus} {sigmoid})",
         "f = sigmoid(w0*x0 + w1*x1 + w2)",
         {"w0": 2, "x0": -1, "w1": -3, "x1": -2, "w2": -3},
     ),

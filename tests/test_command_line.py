@@ -96,6 +96,65 @@ def test_a_refusal_names_only_what_was_typed(
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    ("options", "refused"),
+    [
+        (["--circuit", "--ascii"], "--circuit"),
+        (["--table"], "--table"),
+        (["--steps"], "--steps"),
+        (["--latex"], "--latex"),
+        (["--digits", "3"], "--digits"),
+        (["--max-rows", "5"], "--max-rows"),
+        (["--mode", "forward"], "--mode"),
+        (["--wrt", "x"], "--wrt"),
+        (["--pause"], "--pause"),
+        (["--no-notes"], "--no-notes"),
+        (["--hessian", "--table"], "--hessian"),  # the first typed, in the order of the parameters' names
+        (["--svg", "v.svg"], "--svg"),
+        (["--html", "p.html"], "--html"),
+    ],
+)
+def test_demo_without_a_name_refuses_what_needs_a_demo(
+    options: list[str], refused: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`demo --circuit --ascii` printed the list and exited 0, dropping --circuit."""
+    monkeypatch.chdir(tmp_path)
+    result = run("demo", *options)
+    message = (
+        f"{refused} and no NAME do not go together: the list of demos has no use for {refused}; "
+        f"give a demo: backprop demo NAME {refused}"
+    )
+    assert (result.code, result.stdout, result.stderr) == (2, "", f"error: {message}\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("options", "refused"), [(["--json", "--steps"], "--steps"), (["--fields", "value"], "--fields")]
+)
+def test_demo_without_a_name_refuses_in_json(options: list[str], refused: str) -> None:
+    result = run("demo", *options)
+    assert result.code == 2, result
+    error = result.json()["error"]
+    assert error["kind"] == "usage"
+    assert error["message"].startswith(f"{refused} and no NAME do not go together")
+
+
+def test_demo_lists_in_ascii() -> None:
+    """--ascii without NAME: the list in the expression language's spelling, as the views write it."""
+    listed = ok("demo", "--ascii").stdout
+    assert listed.isascii()
+    assert "f = (x + y)*z, with" in listed
+    assert "whose local gradient is sigmoid(1 - sigmoid)" in listed
+    unicode = ok("demo").stdout
+    assert "f = (x + y)·z, with" in unicode
+    assert "whose local gradient is σ(1 − σ)" in unicode
+    assert [line for line in listed.splitlines() if "gradient is" not in line and "(x + y)" not in line] == [
+        line for line in unicode.splitlines() if "gradient is" not in line and "(x + y)" not in line
+    ]
+    data = ok("demo", "--json").json()  # the JSON list keeps the Unicode descriptions
+    assert "σ(1 − σ)" in {d["name"]: d["description"] for d in data["demos"]}["neuron-gate"]
+
+
 def test_a_conflict_with_json_is_a_json_error() -> None:
     result = run("eval", *SEED, "--circuit", "--json")
     assert result.code == 2

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from rich.terminal_theme import SVG_EXPORT_THEME
 
-from backprop_cli.demos import ALL_DEMOS, DEMOS
+from backprop_cli.demos import ALL_DEMOS, DEMOS, describe
+from backprop_cli.styles import UNICODE
 from conftest import NEURON_GRADS, compile_latex, ok, overfull_by_block, run
 from recursion_limit import lowered_recursion_limit
 
@@ -310,7 +311,7 @@ def test_demo_list() -> None:
     out = ok("demo").stdout
     for name, demo in DEMOS.items():
         assert name in out
-        assert demo.description in out
+        assert describe(demo, UNICODE) in out
     assert "-x -2 -y 5 -z -4" in out
 
 
@@ -351,7 +352,7 @@ def test_demo_list_as_json() -> None:
     assert [d["name"] for d in demos] == list(ALL_DEMOS)
     assert demos[0] == {
         "name": "circuit",
-        "description": DEMOS["circuit"].description,
+        "description": "the notes' circuit f = (x + y)·z, with the intermediate q named",
         "expression": "q = x + y\nf = q * z",
         "values": {"x": -2, "y": 5, "z": -4},
     }

@@ -22,6 +22,8 @@ from .viewing import combinations_help, refuse_given, view_options, view_options
 def command(ctx: click.Context, /, name: str | None, html_file: str | None, **_: Any) -> None:
     """List the classic examples, or run NAME (in the steps view unless another is chosen).
 
+    Without NAME the list takes --ascii and --json only; every other option needs a demo.
+
     \b
     Examples:
       backprop demo
@@ -33,9 +35,11 @@ def command(ctx: click.Context, /, name: str | None, html_file: str | None, **_:
     """
     from ..demos import ALL_DEMOS as DEMOS
 
+    if name is None:
+        _refuse_without_name(ctx)  # before the views' own refusals, which speak of a demo's view
     options = view_options_from(ctx.params, given(ctx), str(ctx.command.name), "steps")
     if name is None:
-        _list(DEMOS, options.output == "json")
+        _list(DEMOS, options.output == "json", options.ascii)
         return
     if name not in DEMOS:
         raise UsageError(f"no demo named {name!r}; the demos are: {', '.join(DEMOS)}")
@@ -64,6 +68,17 @@ def _refuse_with_page(ctx: click.Context) -> None:
     refuse_given(given(ctx), (OPTIONS.keys() - {"digits"}) | outputs, "--html", "the page")
 
 
+def _refuse_without_name(ctx: click.Context) -> None:
+    """A usage error for an option that needs a demo: the list takes only --json and --ascii."""
+    from .registry import OPTIONS, OUTPUTS, VIEWS
+
+    needs = {f"view_{v}" for v in VIEWS} | {o.option for o in OUTPUTS.values() if o.option} | OPTIONS.keys()
+    needs |= {"html_file"}
+    refuse = needs - {"as_json", "ascii"}
+    hint = "; give a demo: backprop demo NAME {flag}"
+    refuse_given(given(ctx), refuse, "no NAME", "the list of demos", hint, {"html_file": "--html"})
+
+
 def _value(name: str, value: Any) -> Any:
     """A demo's number as a float, its nested lists as an array."""
     if isinstance(value, list):
@@ -73,21 +88,26 @@ def _value(name: str, value: Any) -> Any:
     return float(value)
 
 
-def _list(demos: dict[str, Any], as_json: bool) -> None:
-    """The demos with their descriptions, programs and values."""
+def _list(demos: dict[str, Any], as_json: bool, ascii: bool) -> None:
+    """The demos with their descriptions, programs and values (the descriptions' σ, −, · in the
+    expression language's spelling with ``ascii``)."""
+    from ..demos import describe
+    from ..styles import ASCII, UNICODE
+
     if as_json:
         from ..views.json_view import dumps
 
         listed = [
-            {"name": key, "description": d.description, "expression": d.source, "values": d.values}
+            {"name": key, "description": describe(d, UNICODE), "expression": d.source, "values": d.values}
             for key, d in demos.items()
         ]
         click.echo(dumps({"demos": listed}))
         return
+    style = ASCII if ascii else UNICODE
     width = max(map(len, demos))
     for key, demo in demos.items():
         values = " ".join(
             f"-{k} '{json.dumps(v)}'" if isinstance(v, list) else f"-{k} {v:g}" for k, v in demo.values.items()
         )
         source = "; ".join(demo.source.splitlines())
-        click.echo(f"{key:<{width}}  {demo.description}\n{'':<{width}}  {source}   {values}")
+        click.echo(f"{key:<{width}}  {describe(demo, style)}\n{'':<{width}}  {source}   {values}")

@@ -24,13 +24,29 @@ def view_options(command: F) -> F:
     return command
 
 
-def refuse_given(given: Iterable[str], fields: Iterable[str], flag: str, title: str) -> None:
+def refuse_given(
+    given: Iterable[str],
+    fields: Iterable[str],
+    flag: str,
+    title: str,
+    hint: str = "",
+    local: Mapping[str, str] | None = None,
+) -> None:
     """A usage error if any of the options ``fields`` is among those ``given`` on the command line:
-    ``flag`` (called ``title`` in words) has no use for it."""
+    ``flag`` (called ``title`` in words) has no use for it. A field is a declared option, a view flag
+    (``view_circuit``) or one of the command's own (``local``: its flag by its parameter); ``hint``
+    (``{flag}`` standing for the refused option) ends the message."""
     both = sorted(set(fields) & set(given))
     if both:
-        shown = DECLARED[both[0]].flag
-        raise UsageError(f"{shown} and {flag} do not go together: {title} has no use for {shown}")
+        name = both[0]
+        if local and name in local:
+            shown = local[name]
+        elif name.startswith("view_"):
+            shown = VIEWS[name.removeprefix("view_")].flag
+        else:
+            shown = DECLARED[name].flag
+        more = hint.format(flag=shown)
+        raise UsageError(f"{shown} and {flag} do not go together: {title} has no use for {shown}{more}")
 
 
 def _refuse_for_default(command: str, view: View, output: Output, given: str, option: str) -> NoReturn:
