@@ -424,6 +424,16 @@ def test_array_syntax_errors(source: str, message: str) -> None:
     assert result.stderr.startswith(f"error: {message}"), result
 
 
+def test_check_of_arrays_takes_max_rows() -> None:
+    """One row per input, capped as the scalar check's rows are."""
+    values = ["-a", "[1, 2]", "-b", "[1, 2]", "-c", "[1, 2]"]
+    result = run("check", "sum(a) + sum(b) + sum(c)", *values, "--max-rows", "2")
+    assert result.code == 0, result
+    out = result.stdout.splitlines()
+    assert [line.split()[0] for line in out[3:6]] == ["a", "⋮", "c"]
+    assert out[6] == "showing 2 of 3 rows: 1 left out, 0 of them wrong; --max-rows 0 shows all"
+
+
 def test_check_reports_the_worst_entry_per_input() -> None:
     result = run(
         "check",

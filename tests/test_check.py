@@ -289,3 +289,39 @@ def test_check_in_ascii() -> None:
     assert "df/dx = 3 wrong: it is -4" in out
     undefined = run("check", "sqrt(x)", "-x", "1e-6", "--ascii").stdout
     assert undefined.isascii()
+
+
+def test_max_rows_caps_the_table_and_counts_the_wrong_rows_it_leaves_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    """check had no --max-rows: a program of many inputs printed every row. Now the first and last
+    rows are shown, as in eval's table, and the note says how many were left out and how many of
+    those are wrong; a wrong row left out still fails the check (exit 3), and JSON keeps every row."""
+    from backprop_cli import fused, rules
+
+    monkeypatch.setitem(rules.LOCAL, "sin", (lambda a, out: math.sin(a),))  # as in test_a_wrong_gradient_is_caught
+    monkeypatch.delitem(fused.CODES, "sin")
+    args = ["check", "a*b + sin(m) + c*d", "-a", "1", "-b", "2", "-m", "1", "-c", "3", "-d", "4"]
+    capped = run(*args, "--max-rows", "2")
+    assert capped.code == 3, capped
+    lines = capped.stdout.splitlines()
+    assert [line.split()[0] for line in lines[3:6]] == ["a", "⋮", "d"]
+    assert lines[6] == "showing 2 of 5 rows: 3 left out, 1 of them wrong; --max-rows 0 shows all"
+    whole = run(*args)  # the default, 200, shows these five
+    assert whole.code == 3
+    assert [line.split()[0] for line in whole.stdout.splitlines()[3:8]] == ["a", "b", "m", "c", "d"]
+    assert "showing" not in whole.stdout
+    data = run(*args, "--json").json()
+    assert [c["verdict"] for c in data["checks"]] == ["ok", "ok", "wrong", "ok", "ok"]
+    refused = run(*args, "--json", "--max-rows", "2")
+    assert refused.code == 2
+    assert (
+        refused.json()["error"]["message"] == "--max-rows and --json do not go together: JSON has no use for --max-rows"
+    )
+
+
+def test_max_rows_defaults_to_200_rows() -> None:
+    names = [f"x{i}" for i in range(201)]
+    values = [word for name in names for word in (f"-{name}", "1")]
+    out = ok("check", " + ".join(names), *values).stdout
+    assert "showing 200 of 201 rows: 1 left out, 0 of them wrong; --max-rows 0 shows all" in out
+    first = [line.split()[0] for line in out.splitlines() if line.strip()]
+    assert "x99" in first and "x100" not in first and "x101" in first

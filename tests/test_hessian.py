@@ -542,3 +542,31 @@ def test_kinks_follow_the_conventions(op: Op) -> None:
 )
 def test_second_derivatives_at_and_off_kinks(source: str, x: float, expected: float) -> None:
     assert cli_hessian(source, "-x", repr(x)) == {"x": {"x": expected}}
+
+
+def test_check_hessian_is_capped_by_max_rows_and_a_wrong_entry_left_out_still_fails(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """check --hessian printed every entry of the matrix (n² rows for n inputs); now --max-rows caps it
+    as it caps eval's Hessian, the note counts the wrong entries left out, and they still fail the check."""
+    from backprop_cli import hessian as module
+
+    def off_by_one(ev: Evaluation) -> dict[str, dict[str, float]]:
+        matrix = hessian(ev)
+        matrix["m"]["m"] += 1.0  # an entry in the middle, left out below
+        return matrix
+
+    monkeypatch.setattr(module, "hessian", off_by_one)
+    args = ["check", "a*b + m*m + c*d", "-a", "1", "-b", "2", "-m", "1", "-c", "3", "-d", "4", "--hessian"]
+    capped = run(*args, "--max-rows", "4")
+    assert capped.code == 3, capped
+    out = capped.stdout
+    assert "showing 4 of 5 rows: 1 left out, 0 of them wrong; --max-rows 0 shows all" in out  # the gradients
+    assert "showing 4 of 25 rows: 21 left out, 1 of them wrong; --max-rows 0 shows all" in out
+    assert "worst relative error 3.3e-01 (row m, column m)" in out  # over every entry, shown or not
+    hessian_rows = out.split("Hessian, against")[1].splitlines()[3:8]
+    assert [row.split()[:2] for row in hessian_rows] == [["a", "a"], ["a", "b"], ["⋮"], ["d", "c"], ["d", "d"]]
+    data = run(*args, "--json").json()
+    assert len(data["hessian"]["entries"]) == 25
+    assert [e["verdict"] for e in data["hessian"]["entries"]].count("wrong") == 1
+    assert data["ok"] is False

@@ -35,6 +35,7 @@ from .viewing import refuse_given
 @DECLARED["as_json"]
 @DECLARED["ascii"]
 @DECLARED["digits"].but(default=10)
+@DECLARED["max_rows"].but(help="Rows of each table at most: the gradients' and the Hessian's (0: all).")
 @DECLARED["debug"]
 @click.pass_context
 def command(
@@ -49,6 +50,7 @@ def command(
     as_json: bool,
     ascii: bool,
     digits: int,
+    max_rows: int,
 ) -> None:
     """Check the gradients of EXPR numerically, and hand-derived ones with --expect.
 
@@ -77,7 +79,7 @@ def command(
     from .loading import SCALAR_ONLY, bind, check_wrt, load_graph
 
     if as_json:
-        refuse_given(given(ctx), ["ascii", "digits"], DECLARED["as_json"].flag, "JSON")
+        refuse_given(given(ctx), ["ascii", "digits", "max_rows"], DECLARED["as_json"].flag, "JSON")
     from ..streams import unicode_output
 
     ascii = ascii or not unicode_output()  # an output that cannot encode ∂ (Latin-1, ASCII)
@@ -96,7 +98,7 @@ def command(
     if uses_arrays(graph, inputs):
         if hessian:
             raise UsageError(SCALAR_ONLY)
-        check_arrays(graph, inputs, h, wrt, expect, as_json, digits)
+        check_arrays(graph, inputs, h, wrt, expect, as_json, digits, max_rows)
         return
     try:
         ev, checks, expected = check(graph, inputs, h, wrt, parse_expectations(expect))  # type: ignore[arg-type]
@@ -105,7 +107,7 @@ def command(
         raise
     entries = check_second(graph, ev, inputs, h) if hessian else None  # type: ignore[arg-type]
     ok = passed(checks, expected) and all(e.verdict != "wrong" for e in entries or ())
-    _report(ev, checks, expected, entries, h, ok, as_json, digits, ascii)
+    _report(ev, checks, expected, entries, h, ok, as_json, digits, ascii, max_rows)
     if not ok:
         raise SystemExit(EXIT_CHECK_FAILED)
 
@@ -120,8 +122,10 @@ def _report(
     as_json: bool,
     digits: int,
     ascii: bool,
+    max_rows: int,
 ) -> None:
-    """Print the check (and the Hessian's, if ``entries``) as JSON or as tables."""
+    """Print the check (and the Hessian's, if ``entries``) as JSON (every row) or as tables (at most
+    ``max_rows`` rows each)."""
     if as_json:
         from ..views.check_view import to_json
         from ..views.json_view import dumps
@@ -138,13 +142,13 @@ def _report(
         from ..views.check_view import render
 
         style = ASCII if ascii else UNICODE
-        shown = render(ev, checks, expected, h, digits, style)
+        shown = render(ev, checks, expected, h, digits, style, max_rows)
         if entries is not None:
             from rich.console import Group
 
             from ..views.hessian_view import check_render
 
-            shown = Group(shown, check_render(entries, ev.graph.labels[-1], digits, style))
+            shown = Group(shown, check_render(entries, ev.graph.labels[-1], digits, style, max_rows))
         print_rich(shown, ascii=ascii)
 
 
@@ -179,6 +183,7 @@ def check_arrays(
     expect: tuple[str, ...],
     as_json: bool,
     digits: int,
+    max_rows: int,
 ) -> None:
     """``check`` with vectors and matrices: every entry of every input, the worst per input."""
     from ..arrays.gradcheck import check, passed
@@ -198,6 +203,6 @@ def check_arrays(
     else:
         from ..output import print_rich
 
-        print_rich(arrays.check_render(ev, checks, h, digits))
+        print_rich(arrays.check_render(ev, checks, h, digits, max_rows))
     if not ok:
         raise SystemExit(EXIT_CHECK_FAILED)

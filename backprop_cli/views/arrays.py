@@ -185,10 +185,13 @@ def evaluation(ev: ArrayEvaluation, fields: tuple[str, ...] | None = None) -> di
     return only(data, fields)
 
 
-def check_render(ev: ArrayEvaluation, checks: list[Any], h: float | None, digits: int = 10) -> RenderableType:
-    """Value, then one row per input: shape, entries checked, the worst relative error and where."""
+def check_render(
+    ev: ArrayEvaluation, checks: list[Any], h: float | None, digits: int = 10, max_rows: int = 200
+) -> RenderableType:
+    """Value, then one row per input (at most ``max_rows``, see :func:`~.check_view.elided`): shape,
+    entries checked, the worst relative error and where."""
     from ..gradcheck import OK_BELOW, SUSPICIOUS_BELOW
-    from .check_view import _power
+    from .check_view import _power, elided
 
     out = ev.graph.labels[-1]
     step = f"h = {number(h, digits)}" if h is not None else "h = 1e-3 × max(1, |x|)"
@@ -204,7 +207,11 @@ def check_render(ev: ArrayEvaluation, checks: list[Any], h: float | None, digits
     for title in ("input", "shape", "entries", "worst at", f"analytic ∂{out}/∂input", "numerical", "relative error"):
         table.add_column(title, justify="left" if title in ("input", "shape", "worst at") else "right", no_wrap=True)
     table.add_column("verdict")
-    for c in checks:
+    shown, left_out = elided(checks, max_rows)
+    for c in shown:
+        if c is None:
+            table.add_row("⋮")
+            continue
         at = "—" if c.worst is None else ("[" + ", ".join(map(str, c.worst)) + "]" if c.worst else "—")
         analytic = number(float(c.analytic[c.worst]), digits) if c.worst is not None else "—"
         numerical = (
@@ -225,7 +232,7 @@ def check_render(ev: ArrayEvaluation, checks: list[Any], h: float | None, digits
         "worst relative error over the entries: "
         f"ok below {_power(OK_BELOW)}, suspicious below {_power(SUSPICIOUS_BELOW)}, wrong above"
     )
-    parts += [table, Text(thresholds, DIM)]
+    parts += [table, *([Text(left_out, DIM)] if left_out else []), Text(thresholds, DIM)]
     return Group(*parts)
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from ..engine import Evaluation
 from ..formatting import number
@@ -28,6 +29,32 @@ def note_text(text: str, style: Symbols) -> str:
     return text.translate(_TO_ASCII) if style.ascii else text
 
 
+class _Checked(Protocol):
+    @property
+    def verdict(self) -> str: ...
+
+
+C = TypeVar("C", bound=_Checked)
+
+
+def elided(checks: Sequence[C], max_rows: int) -> tuple[list[C | None], str | None]:
+    """The rows to show over more than ``max_rows`` (0: no limit): the first and last halves, as in the
+    node table, with None for the gap; and a note on the rows left out: how many, and how many of them
+    are wrong, since a wrong one fails the check whether it is shown or not."""
+    from .table import shown_rows
+
+    head, tail = shown_rows(len(checks), max_rows)
+    if not len(tail):
+        return list(checks), None
+    left_out = checks[head.stop : tail.start]
+    wrong = sum(c.verdict == "wrong" for c in left_out)
+    note = (
+        f"showing {len(head) + len(tail)} of {len(checks):,} rows: {len(left_out):,} left out, "
+        f"{wrong:,} of them wrong; --max-rows 0 shows all"
+    )
+    return [*(checks[i] for i in head), None, *(checks[i] for i in tail)], note
+
+
 def render(
     ev: Evaluation,
     checks: list[InputCheck],
@@ -35,8 +62,10 @@ def render(
     h: float | None,
     digits: int = 10,
     style: Symbols = UNICODE,
+    max_rows: int = 200,
 ) -> Any:
-    """Value, then one row per input (analytic, numerical, relative error, verdict), then expectations.
+    """Value, then one row per input (analytic, numerical, relative error, verdict; at most ``max_rows``,
+    see :func:`elided`), then expectations.
 
     In ASCII ``style`` the notes are translated too (the printer makes the table's rules ASCII)."""
     from rich import box
@@ -58,7 +87,11 @@ def render(
     for title in ("input", "value", f"analytic {d}{out}/{d}input", "numerical", "relative error"):
         table.add_column(title, justify="left" if title == "input" else "right", no_wrap=True)
     table.add_column("verdict")
-    for c in checks:
+    shown, left_out = elided(checks, max_rows)
+    for c in shown:
+        if c is None:
+            table.add_row(style.vdots)
+            continue
         table.add_row(
             c.name,
             number(c.value, digits),
@@ -70,7 +103,7 @@ def render(
     thresholds = (
         f"relative error: ok below {_power(OK_BELOW)}, suspicious below {_power(SUSPICIOUS_BELOW)}, wrong above"
     )
-    parts += [table, Text(thresholds, DIM)]
+    parts += [table, *([Text(left_out, DIM)] if left_out else []), Text(thresholds, DIM)]
     if expected:
         grid = Table.grid(padding=(0, 1))
         for e in expected:

@@ -64,22 +64,28 @@ def matrix(lines: list[Line]) -> RenderableType:
     return Group(rich_text(lines[0]), *(rich_text(line, no_wrap=True) for line in lines[1:]))
 
 
-def check_render(checks: Sequence[EntryCheck], out: str, digits: int = 10, style: Symbols = UNICODE) -> RenderableType:
-    """The Hessian check: one row per entry (analytic, numerical, relative error, verdict), then the
-    worst relative error."""
+def check_render(
+    checks: Sequence[EntryCheck], out: str, digits: int = 10, style: Symbols = UNICODE, max_rows: int = 200
+) -> RenderableType:
+    """The Hessian check: one row per entry (analytic, numerical, relative error, verdict; at most
+    ``max_rows``, see :func:`~.check_view.elided`), then the worst relative error over every entry."""
     from rich import box
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
 
     from ..hessian_check import worst
-    from .check_view import note_text
+    from .check_view import elided, note_text
 
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     for name in ("row", "column", f"analytic {title(out, style)}", "numerical", "relative error"):
         table.add_column(name, justify="left" if name in ("row", "column") else "right", no_wrap=True)
     table.add_column("verdict")
-    for c in checks:
+    shown, left_out = elided(checks, max_rows)
+    for c in shown:
+        if c is None:
+            table.add_row(style.vdots)
+            continue
         table.add_row(
             c.row,
             c.column,
@@ -94,7 +100,8 @@ def check_render(checks: Sequence[EntryCheck], out: str, digits: int = 10, style
         if top is not None and top.rel_error is not None
         else "no entry could be compared"
     )
-    return Group(Text("Hessian, against centred differences of the gradient:"), table, Text(summary, DIM))
+    notes = [Text(left_out, DIM)] if left_out else []
+    return Group(Text("Hessian, against centred differences of the gradient:"), table, *notes, Text(summary, DIM))
 
 
 def check_json(checks: Sequence[EntryCheck]) -> dict[str, Any]:
